@@ -1,0 +1,27 @@
+# The two commands of a fresh machine are `make run` and `make test`; both install
+# what they need first (scripts/install-deps.sh, idempotent).
+MVN       ?= mvn -B -ntp
+APP_JAR   := sample-app/target/sample-app.jar
+RUN_ARGS  ?= --min-duration 0
+
+.PHONY: deps build test run bench clean
+
+deps:
+	@scripts/install-deps.sh
+
+# Builds everything and leaves the runnable app at $(APP_JAR).
+build: deps
+	$(MVN) -DskipTests -DskipITs package
+
+# Unit, Stream TestKit and kernel tests (the kernel ones need root; with CI=true a
+# skipped kernel test fails the run), then the end-to-end test of the packaged app.
+test: deps
+	$(MVN) verify
+
+# Shows live process events on this terminal; stop with Ctrl-C.
+run: build
+	@if [ "$$(id -u)" -ne 0 ]; then echo "make run: loading eBPF programs needs root; run: sudo make run" >&2; exit 1; fi
+	java -jar $(APP_JAR) $(RUN_ARGS)
+
+clean:
+	$(MVN) -q clean

@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * runtime-detector's kernel side: exec, fork, exit and watched-file opens, filtered
+ * here so that only processes a user asked about ever reach the ring buffer.
+ *
+ * Everything attaches through BTF-typed tracepoints (tp_btf), which need neither
+ * tracefs nor kprobes, and reads kernel memory with CO-RE so that one object runs
+ * on every kernel with BTF.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "rd_event.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Own section so that user space finds the struct at offset 0 of its map. */
+const volatile struct rd_config rd_cfg SEC(".rodata.cfg") = {};
+
+#define RD_MAX_PIDNS_LEVEL 32  /* the kernel's MAX_PID_NS_LEVEL */
+#define RD_ENV_CHUNK       256
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);  /* resized by user space before load */
+} events SEC(".maps");
+
+/* Processes whose FORK/FILE_OPEN/EXIT are reported, keyed by pid in the detector's
+ * namespace. Bounded: capacity set by user space, overflow counted. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 131072);
+	__type(key, __u32);
+	__type(value, struct rd_tracked);
+} tracked SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RD_MAX_EXCLUDED);
+	__type(key, char[RD_PATH_MAX]);
+	__type(value, __u8);
+} excluded SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RD_MAX_WATCHED);
+	__type(key, char[RD_PATH_MAX]);
+	__type(value, __u32);
+} watched_paths SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RD_MAX_WATCHED);
+	__type(key, struct rd_inode_key);
+	__type(value, __u32);
+} watched_inodes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RD_CNT__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* Per-CPU scratch: a zero-padded path used as a hash key, and one environment string. */
+struct scratch {
+	char key[RD_PATH_MAX];
+	char env[RD_ENV_CHUNK];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch_map SEC(".maps");
+
+static __always_inline void count(__u32 slot)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &slot);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline struct scratch *get_scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch_map, &zero);
+}
+
+/* Hash keys compare all RD_PATH_MAX bytes, so the tail after the string must be zero. */
+static __always_inline void clear_key(struct scratch *s)
+{
+	__u64 *words = (__u64 *)s->key;
+
+#pragma unroll
+	for (int i = 0; i < RD_PATH_MAX / 8; i++)
+		words[i] = 0;
+}
+
+static __always_inline long rb_flags(void)
+{
+	if (!rd_cfg.wakeup_bytes)
+		return 0;
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= rd_cfg.wakeup_bytes
+		       ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+/*
+ * The thread-group id of @task as seen in the detector's PID namespace (0 when the
+ * process is not visible there), and in its own innermost namespace.
+ */
+static __always_inline __u32 task_tgid_in_ns(struct task_struct *task, __u32 *inner)
+{
+	struct pid *pid = BPF_CORE_READ(task, group_leader, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	struct upid up = {};
+	__u32 found = 0;
+
+	if (level >= RD_MAX_PIDNS_LEVEL)
+		return 0;
+	bpf_core_read(&up, sizeof(up), &pid->numbers[level]);
+	if (inner)
+		*inner = up.nr;
+	if (!rd_cfg.pidns_ino) {
+		bpf_core_read(&up, sizeof(up), &pid->numbers[0]);
+		return up.nr;
+	}
+	for (unsigned int i = 0; i < RD_MAX_PIDNS_LEVEL; i++) {
+		if (i > level)
+			break;
+		bpf_core_read(&up, sizeof(up), &pid->numbers[i]);
+		if (BPF_CORE_READ(up.ns, ns.inum) == rd_cfg.pidns_ino) {
+			found = up.nr;
+			break;
+		}
+	}
+	return found;
+}
+
+static __always_inline void fill_common(struct rd_event *e, struct task_struct *task,
+					__u32 type, __u32 pid, __u32 ns_pid)
+{
+	e->type = type;
+	e->flags = 0;
+	e->ktime_ns = bpf_ktime_get_ns();
+	e->start_boottime = BPF_CORE_READ(task, group_leader, start_boottime);
+	e->pid = pid;
+	e->tid = BPF_CORE_READ(task, pid);
+	e->ppid = task_tgid_in_ns(BPF_CORE_READ(task, real_parent), NULL);
+	e->ns_pid = ns_pid;
+	e->uid = BPF_CORE_READ(task, cred, uid.val);
+	e->exit_code = 0;
+	e->watch_id = 0;
+	e->filename_len = 0;
+	e->args_len = 0;
+	BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
+}
+
+static __always_inline bool path_excluded(struct scratch *s, const char *kpath)
+{
+	if (!kpath)
+		return false;
+	clear_key(s);
+	if (bpf_probe_read_kernel_str(s->key, sizeof(s->key), kpath) <= 0)
+		return false;
+	return bpf_map_lookup_elem(&excluded, s->key) != NULL;
+}
+
+struct env_scan {
+	__u64 pos;
+	__u64 end;
+	__u32 in_middle;  /* pos is inside a string longer than one chunk */
+	__u32 matched;
+	__u32 done;
+};
+
+static __always_inline bool env_has_prefix(const char *var)
+{
+	for (int k = 0; k < RD_ENV_PREFIX_MAX; k++) {
+		if (k >= rd_cfg.env_prefix_len)
+			return true;
+		if (var[k] != rd_cfg.env_prefix[k])
+			return false;
+	}
+	return true;
+}
+
+/* One environment string per step, so that a huge environment costs steps, not stack. */
+static long env_scan_step(__u32 index, void *ctx)
+{
+	struct env_scan *c = ctx;
+	struct scratch *s;
+	long n;
+
+	if (c->pos >= c->end) {
+		c->done = 1;
+		return 1;
+	}
+	s = get_scratch();
+	if (!s)
+		return 1;
+	n = bpf_probe_read_user_str(s->env, sizeof(s->env), (const void *)c->pos);
+	if (n <= 0)
+		return 1;  /* unreadable: leave done == 0, the engine decides */
+	if (!c->in_middle && env_has_prefix(s->env)) {
+		c->matched = 1;
+		return 1;
+	}
+	if (n == sizeof(s->env)) {
+		/* Truncated: continue inside the same string, where no name can start. */
+		c->pos += n - 1;
+		c->in_middle = 1;
+	} else {
+		c->pos += n;
+		c->in_middle = 0;
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(rd_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+	struct rd_tracked *known, entry = {};
+	struct scratch *s;
+	struct rd_event *e;
+	__u32 pid, ns_pid = 0, flags = 0;
+	__u64 arg_start, arg_end, len;
+	long n;
+
+	count(RD_CNT_EXEC_SEEN);
+	pid = task_tgid_in_ns(task, &ns_pid);
+	if (!pid)
+		return 0;
+	known = bpf_map_lookup_elem(&tracked, &pid);
+	if (known)
+		flags |= RD_F_WAS_TRACKED;
+
+	s = get_scratch();
+	if (!s)
+		return 0;
+	if (rd_cfg.exclude_count) {
+		const char *interp = BPF_CORE_READ(bprm, interp);
+		const char *filename = BPF_CORE_READ(bprm, filename);
+
+		if (path_excluded(s, filename) ||
+		    (interp != filename && path_excluded(s, interp))) {
+			count(RD_CNT_EXEC_EXCLUDED);
+			if (!known)
+				return 0;
+			/* Still tracked so that the EXIT of what was reported arrives. */
+			flags |= RD_F_EXCLUDED;
+		}
+	}
+
+	if (rd_cfg.env_prefix_len && !known) {
+		struct env_scan c = {
+			.pos = BPF_CORE_READ(task, mm, env_start),
+			.end = BPF_CORE_READ(task, mm, env_end),
+		};
+
+		bpf_loop(rd_cfg.env_max_steps, env_scan_step, &c, 0);
+		if (c.matched) {
+			flags |= RD_F_ENV_MATCH;
+		} else if (!c.done) {
+			/* Could not read it all: never drop a process that might match. */
+			flags |= RD_F_ENV_UNSURE;
+			count(RD_CNT_EXEC_ENV_UNSURE);
+		} else {
+			count(RD_CNT_EXEC_ENV_FILTERED);
+			return 0;
+		}
+	}
+
+	if (!known) {
+		entry.start_boottime = BPF_CORE_READ(task, start_boottime);
+		entry.ns_pid = ns_pid;
+		if (bpf_map_update_elem(&tracked, &pid, &entry, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&tracked, &pid)) {
+			flags |= RD_F_TRACK_FULL;
+			count(RD_CNT_TRACK_FULL);
+		}
+	}
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(RD_CNT_RINGBUF_LOST);
+		return 0;
+	}
+	fill_common(e, task, RD_EVENT_EXEC, pid, ns_pid);
+	e->flags = flags;
+	e->tid = old_pid;  /* the thread that called exec; it now has the leader's id */
+
+	n = bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
+	if (n > 0) {
+		e->filename_len = n - 1;
+		if (n == sizeof(e->filename))
+			e->flags |= RD_F_FILENAME_TRUNC;
+	}
+
+	arg_start = BPF_CORE_READ(task, mm, arg_start);
+	arg_end = BPF_CORE_READ(task, mm, arg_end);
+	len = arg_end > arg_start ? arg_end - arg_start : 0;
+	if (len > sizeof(e->args)) {
+		len = sizeof(e->args);
+		e->flags |= RD_F_ARGS_TRUNC;
+	}
+	if (len && bpf_probe_read_user(e->args, len, (const void *)arg_start) == 0)
+		e->args_len = len;
+
+	bpf_ringbuf_submit(e, rb_flags());
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(rd_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct rd_tracked entry = {};
+	__u32 parent_pid, pid, ns_pid = 0, flags = 0;
+	struct rd_event *e;
+
+	/* A new thread shares its parent's thread group: not a process. */
+	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
+		return 0;
+	parent_pid = task_tgid_in_ns(parent, NULL);
+	if (!parent_pid || !bpf_map_lookup_elem(&tracked, &parent_pid))
+		return 0;
+	pid = task_tgid_in_ns(child, &ns_pid);
+	if (!pid)
+		return 0;
+
+	entry.start_boottime = BPF_CORE_READ(child, start_boottime);
+	entry.ns_pid = ns_pid;
+	if (bpf_map_update_elem(&tracked, &pid, &entry, BPF_ANY)) {
+		flags |= RD_F_TRACK_FULL;
+		count(RD_CNT_TRACK_FULL);
+	}
+
+	e = bpf_ringbuf_reserve(&events, RD_EVENT_HDR_SIZE, 0);
+	if (!e) {
+		count(RD_CNT_RINGBUF_LOST);
+		return 0;
+	}
+	fill_common(e, child, RD_EVENT_FORK, pid, ns_pid);
+	e->flags = flags;
+	e->tid = BPF_CORE_READ(parent, pid);  /* the forking thread, possibly not the leader */
+	e->ppid = parent_pid;
+	bpf_ringbuf_submit(e, rb_flags());
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(rd_exit, struct task_struct *p)
+{
+	__u32 pid, ns_pid = 0;
+	struct rd_event *e;
+
+	/*
+	 * signal->live reaches zero in the last exiting thread, before this tracepoint,
+	 * on every kernel; newer ones pass the same fact as group_dead.
+	 */
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0;
+	pid = task_tgid_in_ns(p, &ns_pid);
+	if (!pid || bpf_map_delete_elem(&tracked, &pid))
+		return 0;
+
+	e = bpf_ringbuf_reserve(&events, RD_EVENT_HDR_SIZE, 0);
+	if (!e) {
+		count(RD_CNT_RINGBUF_LOST);
+		return 0;
+	}
+	fill_common(e, p, RD_EVENT_EXIT, pid, ns_pid);
+	e->exit_code = BPF_CORE_READ(p, exit_code);
+	bpf_ringbuf_submit(e, rb_flags());
+	return 0;
+}
+
+#if defined(__TARGET_ARCH_x86)
+#define RD_NR_OPEN    2
+#define RD_NR_OPENAT  257
+#define RD_NR_OPENAT2 437
+#define RD_SYSCALL_NR(regs)  BPF_CORE_READ(regs, orig_ax)
+#define RD_SYSCALL_ARG0(regs) BPF_CORE_READ(regs, di)
+#define RD_SYSCALL_ARG1(regs) BPF_CORE_READ(regs, si)
+#elif defined(__TARGET_ARCH_arm64)
+#define RD_NR_OPEN    -1  /* arm64 has only openat and openat2 */
+#define RD_NR_OPENAT  56
+#define RD_NR_OPENAT2 437
+#define RD_SYSCALL_NR(regs)  BPF_CORE_READ(regs, syscallno)
+#define RD_SYSCALL_ARG0(regs) BPF_CORE_READ(regs, orig_x0)
+#define RD_SYSCALL_ARG1(regs) BPF_CORE_READ(regs, regs[1])
+#else
+#error "unsupported architecture"
+#endif
+
+/*
+ * Opens are judged at syscall exit, where the result is known: a failed open is no
+ * event. A file matches by the path string the process passed, or, for any
+ * spelling of the path (relative, through links), by the inode it resolved to.
+ * Loaded only when files are watched: it runs on every syscall exit.
+ */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(rd_open, struct pt_regs *regs, long ret)
+{
+	struct task_struct *task;
+	struct rd_inode_key ik = {};
+	struct file **fds, *f = NULL;
+	const char *upath;
+	struct scratch *s;
+	struct rd_event *e;
+	__u32 pid, ns_pid = 0, flags = 0, *id;
+	long nr, n;
+
+	if (ret < 0)
+		return 0;
+	nr = RD_SYSCALL_NR(regs);
+	if (nr != RD_NR_OPEN && nr != RD_NR_OPENAT && nr != RD_NR_OPENAT2)
+		return 0;
+	task = (struct task_struct *)bpf_get_current_task_btf();
+	pid = task_tgid_in_ns(task, &ns_pid);
+	if (!pid || !bpf_map_lookup_elem(&tracked, &pid))
+		return 0;
+	s = get_scratch();
+	if (!s)
+		return 0;
+
+	upath = (const char *)(nr == RD_NR_OPEN ? RD_SYSCALL_ARG0(regs) : RD_SYSCALL_ARG1(regs));
+	clear_key(s);
+	n = bpf_probe_read_user_str(s->key, sizeof(s->key), upath);
+	id = bpf_map_lookup_elem(&watched_paths, s->key);
+	if (!id) {
+		fds = BPF_CORE_READ(task, files, fdt, fd);
+		if (bpf_core_read(&f, sizeof(f), &fds[ret]) || !f)
+			return 0;
+		ik.dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+		ik.ino = BPF_CORE_READ(f, f_inode, i_ino);
+		id = bpf_map_lookup_elem(&watched_inodes, &ik);
+		if (!id)
+			return 0;
+		flags |= RD_F_WATCH_BY_INODE;
+	}
+
+	e = bpf_ringbuf_reserve(&events, RD_EVENT_FILE_OPEN_SIZE, 0);
+	if (!e) {
+		count(RD_CNT_RINGBUF_LOST);
+		return 0;
+	}
+	fill_common(e, task, RD_EVENT_FILE_OPEN, pid, ns_pid);
+	e->flags = flags;
+	e->watch_id = *id;
+	__builtin_memcpy(e->filename, s->key, sizeof(e->filename));
+	e->filename_len = n > 0 ? n - 1 : 0;
+	bpf_ringbuf_submit(e, rb_flags());
+	return 0;
+}

@@ -1,0 +1,38 @@
+package io.runtimedetector.probe;
+
+import java.util.OptionalInt;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * What the engine needs from a probe: the raw events and the tracked set. Implemented
+ * by {@link KernelProbe}; tests implement it with synthetic events and no kernel.
+ */
+public interface EventProbe extends AutoCloseable {
+
+    /**
+     * The raw events, once. The source backpressures: while downstream does not pull,
+     * the reader stops draining the ring buffer and the kernel counts what it drops.
+     * It completes when the probe is closed and fails on a fatal probe error.
+     */
+    Source<RawEvent, NotUsed> events();
+
+    /**
+     * Reports FORK, FILE_OPEN and EXIT of this process from now on.
+     *
+     * @return false when the tracked map is full (counted in {@link ProbeCounters#trackFull()})
+     */
+    boolean track(int pid, long startBootTimeNs);
+
+    /** Stops reporting this process; a no-op for one that is not tracked. */
+    void untrack(int pid);
+
+    /** The pid of a tracked process in its own innermost PID namespace, if known. */
+    OptionalInt containerPid(int pid);
+
+    ProbeCounters counters();
+
+    /** Detaches everything and frees native memory; idempotent. Completes {@link #events()}. */
+    @Override
+    void close();
+}

@@ -1,0 +1,198 @@
+package io.runtimedetector.probe;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * The eBPF probe: loaded and attached by {@link #open}, detached and freed by
+ * {@link #close}. Programs are attached through BPF links held only by this process'
+ * file descriptors, so a killed JVM leaves nothing attached.
+ */
+public final class KernelProbe implements EventProbe {
+
+    static final String BPF_OBJECT = "/io/runtimedetector/bpf/detector.bpf.o";
+
+    private static final int ENOSPC = 28;
+    private static final int E2BIG = 7;
+
+    private final long handle;
+    private final ProbeConfig config;
+    private final RingBufferReader reader;
+    private final AtomicBoolean sourceTaken = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicLong userTrackFull = new AtomicLong();
+
+    private KernelProbe(long handle, ProbeConfig config) {
+        this.handle = handle;
+        this.config = config;
+        this.reader = new RingBufferReader(handle, config);
+    }
+
+    /**
+     * Loads the programs with {@code config} and attaches them.
+     *
+     * @throws InsufficientPrivilegesException without CAP_BPF+CAP_PERFMON or CAP_SYS_ADMIN
+     * @throws ProbeException on any other failure, with the errno text (and the verifier's last lines)
+     */
+    public static KernelProbe open(ProbeConfig config) {
+        Privileges.check();
+        Privileges.checkBtf();
+        NativeLibrary.load();
+        byte[] object = bpfObject();
+        byte[][] watchedPaths = utf8(config.watchedFiles());
+        long handle = NativeProbe.open(object, config.envPrefix().getBytes(StandardCharsets.UTF_8),
+                pidNamespaceInode(config.procPath()), config.trackedCapacity(), config.ringBufferBytes(),
+                config.wakeupBytes(), config.envScanMaxSteps(), utf8(config.excludedExecutables()), watchedPaths,
+                inodes(config.watchedFiles()));
+        try {
+            NativeProbe.attach(handle);
+        } catch (RuntimeException e) {
+            NativeProbe.close(handle);
+            throw e;
+        }
+        return new KernelProbe(handle, config);
+    }
+
+    public ProbeConfig config() {
+        return config;
+    }
+
+    @Override
+    public Source<RawEvent, NotUsed> events() {
+        if (!sourceTaken.compareAndSet(false, true)) {
+            throw new IllegalStateException("the raw event source can be materialized only once");
+        }
+        return Source.fromGraph(new RawEventSource(reader));
+    }
+
+    @Override
+    public synchronized boolean track(int pid, long startBootTimeNs) {
+        ensureOpen();
+        int nsPid = innermostPid(config.procPath(), pid).orElse(0);
+        int rc = NativeProbe.track(handle, pid, startBootTimeNs, nsPid);
+        if (rc == -E2BIG || rc == -ENOSPC) {
+            userTrackFull.incrementAndGet();
+            return false;
+        }
+        if (rc != 0) {
+            throw new ProbeException("cannot track pid " + pid + ": errno " + -rc, -rc);
+        }
+        return true;
+    }
+
+    @Override
+    public synchronized void untrack(int pid) {
+        ensureOpen();
+        NativeProbe.untrack(handle, pid);
+    }
+
+    @Override
+    public synchronized OptionalInt containerPid(int pid) {
+        ensureOpen();
+        int nsPid = NativeProbe.trackedNsPid(handle, pid);
+        return nsPid > 0 ? OptionalInt.of(nsPid) : innermostPid(config.procPath(), pid);
+    }
+
+    @Override
+    public synchronized ProbeCounters counters() {
+        if (closed.get()) {
+            return new ProbeCounters(0, userTrackFull.get(), 0, 0, 0, 0, reader.eventsRead(), reader.decodeErrors());
+        }
+        long[] c = NativeProbe.counters(handle);
+        return new ProbeCounters(c[0], c[1] + userTrackFull.get(), c[2], c[3], c[4], c[5], reader.eventsRead(),
+                reader.decodeErrors());
+    }
+
+    /** Stops the reader (completing {@link #events()}), detaches the programs, frees native memory. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        reader.stop();
+        synchronized (this) {
+            NativeProbe.close(handle);
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("the probe is closed");
+        }
+    }
+
+    private static byte[] bpfObject() {
+        try (InputStream in = KernelProbe.class.getResourceAsStream(BPF_OBJECT)) {
+            if (in == null) {
+                throw new ProbeException("the eBPF object " + BPF_OBJECT + " is missing from the classpath", 2);
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new ProbeException("cannot read the eBPF object: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The PID namespace of the procfs in use: that of its pid 1 (a host /proc mounted
+     * in a container reports host pids), else this process' own.
+     */
+    static long pidNamespaceInode(Path procPath) {
+        for (Path p : List.of(procPath.resolve("1/ns/pid"), procPath.resolve("self/ns/pid"))) {
+            try {
+                return ((Number) Files.getAttribute(p, "unix:ino")).longValue();
+            } catch (IOException | UnsupportedOperationException e) {
+                // try the next
+            }
+        }
+        throw new ProbeException("cannot determine the PID namespace of " + procPath, 2);
+    }
+
+    /** The last NSpid entry of /proc/PID/status: the pid in the innermost namespace. */
+    static OptionalInt innermostPid(Path procPath, int pid) {
+        try {
+            for (String line : Files.readAllLines(procPath.resolve(pid + "/status"))) {
+                if (line.startsWith("NSpid:")) {
+                    String[] parts = line.substring(6).trim().split("\\s+");
+                    return OptionalInt.of(Integer.parseInt(parts[parts.length - 1]));
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return OptionalInt.empty();
+        } catch (IOException | NumberFormatException e) {
+            return OptionalInt.empty();
+        }
+        return OptionalInt.empty();
+    }
+
+    private static byte[][] utf8(List<Path> paths) {
+        byte[][] out = new byte[paths.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = paths.get(i).toString().getBytes(StandardCharsets.UTF_8);
+        }
+        return out;
+    }
+
+    /** (st_dev, st_ino) per watched file; (0, 0) for one absent now, matched by path only. */
+    private static long[] inodes(List<Path> paths) {
+        long[] out = new long[paths.size() * 2];
+        for (int i = 0; i < paths.size(); i++) {
+            try {
+                out[2 * i] = ((Number) Files.getAttribute(paths.get(i), "unix:dev")).longValue();
+                out[2 * i + 1] = ((Number) Files.getAttribute(paths.get(i), "unix:ino")).longValue();
+            } catch (IOException e) {
+                // absent at start
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,45 @@
+package io.runtimedetector.probe;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The JNI surface (probe_jni.c). One handle per loaded probe; calls on a handle are
+ * serialised by {@link KernelProbe} except {@link #poll}, which only the reader thread
+ * makes and which {@link #close} waits for.
+ */
+final class NativeProbe {
+
+    private NativeProbe() {
+    }
+
+    /** Opens the object, configures .rodata and map sizes, loads, fills the filter maps. */
+    static native long open(byte[] bpfObject, byte[] envPrefix, long pidNamespaceInode, int trackedCapacity,
+            int ringBufferBytes, int wakeupBytes, int envMaxSteps, byte[][] excludedPaths,
+            byte[][] watchedPaths, long[] watchedInodes);
+
+    static native void attach(long handle);
+
+    /**
+     * Waits up to {@code timeoutMillis} for events and copies them into {@code batch}
+     * as records of {@code u32 length, u32 reserved, payload padded to 8}.
+     *
+     * @return bytes written
+     */
+    static native int poll(long handle, ByteBuffer batch, int timeoutMillis);
+
+    /** @return 0, or a negative errno (-E2BIG when the tracked map is full) */
+    static native int track(long handle, int pid, long startBootTimeNs, int nsPid);
+
+    static native void untrack(long handle, int pid);
+
+    /** @return the innermost-namespace pid stored for a tracked pid, -1 if not tracked */
+    static native int trackedNsPid(long handle, int pid);
+
+    /** The kernel counters, summed over CPUs, indexed by {@code enum rd_counter}. */
+    static native long[] counters(long handle);
+
+    static native void close(long handle);
+
+    /** sizeof/offsetof values of the shared header, for {@link EventLayout} checks. */
+    static native int[] layout();
+}

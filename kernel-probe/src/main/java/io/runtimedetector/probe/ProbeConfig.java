@@ -1,0 +1,173 @@
+package io.runtimedetector.probe;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the kernel side filters on and how big its maps are. Validated on
+ * construction, so a bad value fails here with the option's name rather than in the
+ * verifier.
+ *
+ * @param envPrefix           environment-variable name prefix an exec must carry; "" = every exec
+ * @param excludedExecutables absolute paths whose exec is dropped (checked against the exec'd path and the script interpreter)
+ * @param watchedFiles        absolute paths whose successful open by a tracked process is an event
+ * @param trackedCapacity     how many processes can be tracked at once
+ * @param ringBufferBytes     ring buffer size: a power of two, at least one page
+ * @param wakeupBytes         0: wake the reader per event; else wake only past this much pending data
+ *                            and rely on {@code pollInterval} for the rest
+ * @param pollInterval        longest the reader sleeps in one poll
+ * @param batchBytes          size of one batch handed from the native side to Java
+ * @param envScanMaxSteps     bound on environment strings scanned per exec; past it the exec is passed on as unsure
+ * @param procPath            the procfs whose PID namespace pids are reported in (a container may mount the
+ *                            host's elsewhere)
+ */
+public record ProbeConfig(
+        String envPrefix,
+        List<Path> excludedExecutables,
+        List<Path> watchedFiles,
+        int trackedCapacity,
+        int ringBufferBytes,
+        int wakeupBytes,
+        Duration pollInterval,
+        int batchBytes,
+        int envScanMaxSteps,
+        Path procPath) {
+
+    public static final int MAX_ENV_PREFIX_BYTES = 63;
+    public static final int MAX_PATH_BYTES = 255;
+    public static final int MAX_EXCLUDED = 32;
+    public static final int MAX_WATCHED = 64;
+
+    public ProbeConfig {
+        envPrefix = envPrefix == null ? "" : envPrefix;
+        procPath = procPath == null ? Path.of("/proc") : procPath;
+        excludedExecutables = List.copyOf(excludedExecutables);
+        watchedFiles = List.copyOf(watchedFiles);
+        int prefixBytes = envPrefix.getBytes(StandardCharsets.UTF_8).length;
+        if (prefixBytes > MAX_ENV_PREFIX_BYTES) {
+            throw new IllegalArgumentException("envPrefix: " + prefixBytes + " bytes, at most "
+                    + MAX_ENV_PREFIX_BYTES + " are supported");
+        }
+        if (envPrefix.indexOf('=') >= 0 || envPrefix.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("envPrefix: a variable name prefix cannot contain '=' or NUL");
+        }
+        checkPaths("excludedExecutables", excludedExecutables, MAX_EXCLUDED);
+        checkPaths("watchedFiles", watchedFiles, MAX_WATCHED);
+        if (trackedCapacity < 1) {
+            throw new IllegalArgumentException("trackedCapacity: must be positive, was " + trackedCapacity);
+        }
+        if (ringBufferBytes < 4096 || Integer.bitCount(ringBufferBytes) != 1) {
+            throw new IllegalArgumentException("ringBufferBytes: must be a power of two of at least 4096, was "
+                    + ringBufferBytes);
+        }
+        if (wakeupBytes < 0 || wakeupBytes >= ringBufferBytes) {
+            throw new IllegalArgumentException("wakeupBytes: must be 0 or less than ringBufferBytes, was "
+                    + wakeupBytes);
+        }
+        if (pollInterval.isNegative() || pollInterval.isZero() || pollInterval.toMillis() > 10_000) {
+            throw new IllegalArgumentException("pollInterval: must be between 1 ms and 10 s, was " + pollInterval);
+        }
+        if (batchBytes < 64 * 1024) {
+            throw new IllegalArgumentException("batchBytes: must be at least 65536, was " + batchBytes);
+        }
+        if (envScanMaxSteps < 1 || envScanMaxSteps > 1 << 20) {
+            throw new IllegalArgumentException("envScanMaxSteps: must be between 1 and 1048576, was "
+                    + envScanMaxSteps);
+        }
+    }
+
+    private static void checkPaths(String option, List<Path> paths, int max) {
+        if (paths.size() > max) {
+            throw new IllegalArgumentException(option + ": " + paths.size() + " paths, at most " + max
+                    + " are supported");
+        }
+        for (Path p : paths) {
+            if (!p.isAbsolute()) {
+                throw new IllegalArgumentException(option + ": " + p + " is not an absolute path");
+            }
+            int bytes = p.toString().getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > MAX_PATH_BYTES) {
+                throw new IllegalArgumentException(option + ": " + p + " is " + bytes + " bytes, at most "
+                        + MAX_PATH_BYTES + " are supported");
+            }
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Defaults: every exec, nothing excluded or watched, 131072 tracked processes, 4 MiB ring. */
+    public static final class Builder {
+        private String envPrefix = "";
+        private final List<Path> excluded = new ArrayList<>();
+        private final List<Path> watched = new ArrayList<>();
+        private int trackedCapacity = 131_072;
+        private int ringBufferBytes = 4 << 20;
+        private int wakeupBytes = 0;
+        private Duration pollInterval = Duration.ofMillis(100);
+        private int batchBytes = 256 * 1024;
+        private int envScanMaxSteps = 8192;
+        private Path procPath = Path.of("/proc");
+
+        public Builder envPrefix(String prefix) {
+            this.envPrefix = prefix;
+            return this;
+        }
+
+        public Builder excludedExecutables(List<Path> paths) {
+            excluded.clear();
+            excluded.addAll(paths);
+            return this;
+        }
+
+        public Builder watchedFiles(List<Path> paths) {
+            watched.clear();
+            watched.addAll(paths);
+            return this;
+        }
+
+        public Builder trackedCapacity(int capacity) {
+            this.trackedCapacity = capacity;
+            return this;
+        }
+
+        public Builder ringBufferBytes(int bytes) {
+            this.ringBufferBytes = bytes;
+            return this;
+        }
+
+        public Builder wakeupBytes(int bytes) {
+            this.wakeupBytes = bytes;
+            return this;
+        }
+
+        public Builder pollInterval(Duration interval) {
+            this.pollInterval = interval;
+            return this;
+        }
+
+        public Builder batchBytes(int bytes) {
+            this.batchBytes = bytes;
+            return this;
+        }
+
+        public Builder envScanMaxSteps(int steps) {
+            this.envScanMaxSteps = steps;
+            return this;
+        }
+
+        public Builder procPath(Path path) {
+            this.procPath = path;
+            return this;
+        }
+
+        public ProbeConfig build() {
+            return new ProbeConfig(envPrefix, excluded, watched, trackedCapacity, ringBufferBytes, wakeupBytes,
+                    pollInterval, batchBytes, envScanMaxSteps, procPath);
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package io.runtimedetector.probe;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real processes against the loaded eBPF programs: what reaches Java, and what does not. */
+class KernelProbeKernelTest {
+
+    private static final String PREFIX = "RDKT_";
+
+    @BeforeEach
+    void kernel() {
+        KernelTestSupport.requireKernel();
+    }
+
+    private static ProbeConfig.Builder config() {
+        return ProbeConfig.builder().envPrefix(PREFIX).pollInterval(Duration.ofMillis(20));
+    }
+
+    @Test
+    void execWithPrefixVariableThenExitWithItsCode() throws Exception {
+        try (ProbeHarness h = new ProbeHarness(config().build())) {
+            Process p = TestProcesses.start(Map.of("RDKT_ID", "1"), "/bin/sh", "-c", "sleep 0.2; exit 7");
+            assertEquals(7, TestProcesses.waitFor(p));
+            int pid = (int) p.pid();
+
+            RawEvent exec = h.await(RawEventType.EXEC, pid);
+            assertEquals("/bin/sh", exec.filename());
+            assertEquals(List.of("/bin/sh", "-c", "sleep 0.2; exit 7"), exec.args());
+            assertTrue(exec.has(RawEvent.FLAG_ENV_MATCH), "flags " + exec.flags());
+            assertTrue(exec.startBootTimeNs() > 0);
+
+            RawEvent exit = h.await(RawEventType.EXIT, pid);
+            assertEquals(7, exit.exitCode());
+            assertEquals(0, exit.exitSignal());
+            assertEquals(exec.startBootTimeNs(), exit.startBootTimeNs());
+        }
+    }
+
+    @Test
+    void noEventForProcessWithoutThePrefix() throws Exception {
+        try (ProbeHarness h = new ProbeHarness(config().build())) {
+            Process quiet = TestProcesses.start(Map.of("OTHER", "1", "XRDKT_ID", "1"), "/bin/sh", "-c", "exit 0");
+            TestProcesses.waitFor(quiet);
+            Process marker = TestProcesses.start(Map.of("RDKT_MARK", "1"), "/bin/sh", "-c", "exit 0");
+            TestProcesses.waitFor(marker);
+
+            // One ring buffer for all CPUs: once the later marker's EXIT is here, anything
+            // about the earlier process would be too.
+            h.await(RawEventType.EXIT, (int) marker.pid());
+            assertEquals(List.of(), h.eventsOf((int) quiet.pid()));
+        }
+    }
+
+    @Test
+    void prefixVariableAfter2000OthersStillMatches() throws Exception {
+        try (ProbeHarness h = new ProbeHarness(config().build())) {
+            Process p = TestProcesses.startWithFiller(2000, Map.of("RDKT_LAST", "yes"), "/bin/sh", "-c", "exit 0");
+            TestProcesses.waitFor(p);
+            // env -i execs /bin/sh in the same process: the sh exec is the one with the variable.
+            RawEvent exec = h.await(e -> e.type() == RawEventType.EXEC && e.pid() == (int) p.pid()
+                    && e.filename().equals("/bin/sh"), Duration.ofSeconds(10));
+            assertTrue(exec.has(RawEvent.FLAG_ENV_MATCH), "matched in the kernel, flags " + exec.flags());
+            h.await(RawEventType.EXIT, (int) p.pid());
+        }
+    }
+
+    @Test
+    void excludedExecutableIsDroppedButOthersPass(@TempDir Path dir) throws Exception {
+        Path excluded = dir.resolve("excluded-true");
+        Files.copy(Path.of("/bin/true"), excluded);
+        excluded.toFile().setExecutable(true);
+        try (ProbeHarness h = new ProbeHarness(config().excludedExecutables(List.of(excluded)).build())) {
+            Process dropped = TestProcesses.start(Map.of("RDKT_ID", "1"), excluded.toString());
+            TestProcesses.waitFor(dropped);
+            Process marker = TestProcesses.start(Map.of("RDKT_ID", "2"), "/bin/true");
+            TestProcesses.waitFor(marker);
+
+            h.await(RawEventType.EXIT, (int) marker.pid());
+            assertEquals(List.of(), h.eventsOf((int) dropped.pid()));
+            assertTrue(h.probe.counters().execExcluded() >= 1);
+        }
+    }
+
+    @Test
+    void forkFromANonLeaderThreadIsReportedAndThreadsAreNot() throws Exception {
+        Path testproc = TestProcesses.testproc();
+        try (ProbeHarness h = new ProbeHarness(config().build())) {
+            Process threads = TestProcesses.start(Map.of("RDKT_ID", "1"), testproc.toString(), "threads", "4", "100");
+            TestProcesses.waitFor(threads);
+            Process forker = TestProcesses.start(Map.of("RDKT_ID", "2"), testproc.toString(), "thread-fork", "100");
+            String line = new String(forker.getInputStream().readAllBytes()).trim();
+            TestProcesses.waitFor(forker);
+            int child = Integer.parseInt(line.replace("child ", ""));
+
+            RawEvent fork = h.await(RawEventType.FORK, child);
+            assertEquals((int) forker.pid(), fork.ppid());
+            assertTrue(fork.tid() != forker.pid(), "forked by a non-leader thread");
+            h.await(RawEventType.EXIT, child);
+            h.await(RawEventType.EXIT, (int) forker.pid());
+
+            List<RawEvent> threadEvents = h.eventsOf((int) threads.pid());
+            assertEquals(List.of(RawEventType.EXEC, RawEventType.EXIT),
+                    threadEvents.stream().map(RawEvent::type).toList(), "threads are not processes");
+        }
+    }
+
+    @Test
+    void watchedFileOpenedByPathAndByRelativePath(@TempDir Path dir) throws Exception {
+        Path watched = dir.resolve("secret.conf");
+        Files.writeString(watched, "x");
+        Path testproc = TestProcesses.testproc();
+        try (ProbeHarness h = new ProbeHarness(config().watchedFiles(List.of(dir.resolve("other"), watched))
+                .build())) {
+            Process abs = TestProcesses.start(Map.of("RDKT_ID", "1"), testproc.toString(), "open",
+                    watched.toString(), "0");
+            TestProcesses.waitFor(abs);
+            RawEvent open = h.await(RawEventType.FILE_OPEN, (int) abs.pid());
+            assertEquals(1, open.watchId());
+            assertEquals(watched.toString(), open.filename());
+
+            ProcessBuilder pb = new ProcessBuilder(testproc.toString(), "open", "secret.conf", "0").directory(
+                    dir.toFile());
+            pb.environment().put("RDKT_ID", "2");
+            Process rel = pb.start();
+            TestProcesses.waitFor(rel);
+            RawEvent byInode = h.await(RawEventType.FILE_OPEN, (int) rel.pid());
+            assertEquals(1, byInode.watchId());
+            assertTrue(byInode.has(RawEvent.FLAG_WATCH_BY_INODE));
+        }
+    }
+
+    @Test
+    void exitBySignalAndTrackingAProcessStartedBefore() throws Exception {
+        Process sleeper = TestProcesses.start(Map.of(), "/bin/sleep", "30");
+        try (ProbeHarness h = new ProbeHarness(config().build())) {
+            long start = startBootTime((int) sleeper.pid());
+            assertTrue(h.probe.track((int) sleeper.pid(), start));
+            assertEquals((int) sleeper.pid(), h.probe.containerPid((int) sleeper.pid()).orElseThrow());
+            sleeper.destroyForcibly();
+            TestProcesses.waitFor(sleeper);
+            RawEvent exit = h.await(RawEventType.EXIT, (int) sleeper.pid());
+            assertEquals(9, exit.exitSignal());
+            assertEquals(-1, exit.exitCode());
+        } finally {
+            sleeper.destroyForcibly();
+        }
+    }
+
+    static long startBootTime(int pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[19]) * 10_000_000L;
+    }
+}

@@ -1,0 +1,78 @@
+package io.runtimedetector.probe;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.stream.testkit.TestSubscriber;
+import org.apache.pekko.stream.testkit.javadsl.TestSink;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The Source's contract with a real ring buffer: demand-driven, losses counted, completes on close. */
+class RawEventSourceKernelTest {
+
+    private ActorSystem system;
+
+    @BeforeEach
+    void setUp() {
+        KernelTestSupport.requireKernel();
+        system = ActorSystem.create("raw-source-test");
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (system != null) {
+            system.terminate();
+        }
+    }
+
+    private static List<Process> spawn(int n, String prefixVar) {
+        List<Process> ps = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ps.add(TestProcesses.start(Map.of(prefixVar, Integer.toString(i)), "/bin/true"));
+        }
+        ps.forEach(TestProcesses::waitFor);
+        return ps;
+    }
+
+    @Test
+    void withoutDemandTheKernelCountsWhatItCannotKeep() {
+        // An 8 KiB ring holds about nine exec events; the reader's queue holds 16 batches.
+        ProbeConfig config = ProbeConfig.builder().envPrefix("RDBP_").ringBufferBytes(8192)
+                .pollInterval(Duration.ofMillis(10)).build();
+        try (KernelProbe probe = KernelProbe.open(config)) {
+            TestSubscriber.Probe<RawEvent> sub = probe.events().runWith(TestSink.probe(system), system);
+            sub.ensureSubscription();
+            List<Process> spawned = spawn(200, "RDBP_ID");
+
+            assertTrue(probe.counters().ringBufferLost() > 0, "events were lost: " + probe.counters());
+            sub.request(10_000);
+            List<RawEvent> got = sub.receiveWithin(Duration.ofSeconds(2), 10_000);
+            long delivered = got.stream().filter(r -> spawned.stream().anyMatch(p -> p.pid() == r.pid())).count();
+            assertTrue(delivered > 0 && delivered < 2L * spawned.size(),
+                    "delivered " + delivered + " of " + 2 * spawned.size());
+            assertEquals(got.size(), probe.counters().eventsRead());
+        }
+    }
+
+    @Test
+    void closingTheProbeCompletesTheSource() {
+        KernelProbe probe = KernelProbe.open(ProbeConfig.builder().envPrefix("RDCL_").build());
+        TestSubscriber.Probe<RawEvent> sub = probe.events().runWith(TestSink.probe(system), system);
+        sub.request(100);
+        Process p = TestProcesses.start(Map.of("RDCL_ID", "1"), "/bin/true");
+        TestProcesses.waitFor(p);
+        RawEvent exec = sub.expectNext(Duration.ofSeconds(5));
+        assertEquals(RawEventType.EXEC, exec.type());
+        assertEquals(p.pid(), exec.pid());
+        sub.expectNext(Duration.ofSeconds(5));  // its EXIT
+        probe.close();
+        sub.expectComplete();
+    }
+}

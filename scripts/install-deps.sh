@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Installs what building and running runtime-detector needs on Debian/Ubuntu, and
+# builds a position-independent libbpf.a to link into the JNI library (the distro's
+# static libbpf is not PIC, so it cannot go into a shared object).
+# Idempotent: a second run installs nothing and rebuilds nothing.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+LIBBPF_OUT="$ROOT/.build/libbpf"
+PACKAGES=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool gcc make maven openjdk-17-jdk-headless pkg-config)
+
+say() { echo "install-deps: $*" >&2; }
+
+need_root() {
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
+      say "packages are missing and this is not root: run as root or install: $*"; exit 1
+    fi
+  else
+    SUDO=
+  fi
+}
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# A JDK already on PATH (17 or newer) will do.
+if command -v javac >/dev/null 2>&1; then
+  missing=("${missing[@]/openjdk-17-jdk-headless}")
+fi
+if command -v mvn >/dev/null 2>&1; then
+  missing=("${missing[@]/maven}")
+fi
+read -r -a missing <<<"${missing[*]:-}"
+if [ "${#missing[@]}" -gt 0 ]; then
+  need_root "${missing[@]}"
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ -f "$LIBBPF_OUT/lib/libbpf.a" ]; then
+  exit 0
+fi
+
+# The same libbpf version as the headers the BPF side compiles against, from
+# Debian's source package.
+version="$(dpkg-query -W -f='${Version}' libbpf-dev)"
+work="$(mktemp -d)"
+chmod 755 "$work"  # apt-get source downloads as _apt
+trap 'rm -rf "$work"' EXIT
+say "building a PIC libbpf.a from Debian's libbpf $version source"
+if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src' /etc/apt/sources.list; then
+  need_root "deb-src for libbpf"
+  $SUDO tee /etc/apt/sources.list.d/runtime-detector-src.sources >/dev/null <<'SRC'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  $SUDO apt-get update -qq
+fi
+(cd "$work" && apt-get source -qq --download-only "libbpf=$version" >/dev/null 2>&1 \
+  || apt-get source -qq --download-only libbpf >/dev/null)
+tar -C "$work" -xzf "$work"/libbpf_*.orig.tar.gz
+src="$(find "$work" -maxdepth 2 -type d -name src -path '*libbpf*' | head -n1)"
+mkdir -p "$work/obj"
+make -s -C "$src" -j"$(nproc)" BUILD_STATIC_ONLY=1 OBJDIR="$work/obj" EXTRA_CFLAGS="-fPIC -O2" \
+  DESTDIR="$LIBBPF_OUT" PREFIX=/ LIBDIR=/lib install >/dev/null
+say "libbpf.a ready in $LIBBPF_OUT"

@@ -1,0 +1,37 @@
+package io.runtimedetector.event;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What is known about a process image. Fields that could not be read (the process was
+ * already gone, /proc denied it) are empty strings, empty collections or 0, never null.
+ *
+ * @param ppid         parent pid in the detector's PID namespace, 0 when unknown
+ * @param uid          real user id, -1 when unknown
+ * @param containerPid pid in the process' innermost PID namespace (equals pid on the host)
+ * @param exePath      resolved executable: target of /proc/PID/exe
+ * @param exeLink      path given to exec (what the link was asked for), e.g. /usr/bin/python3
+ * @param cmdLine      argv
+ * @param envs         the requested environment variables present in the process, and only those
+ * @param startTime    wall-clock start of the process
+ */
+public record ProcessInfo(
+        int ppid,
+        int uid,
+        int containerPid,
+        String exePath,
+        String exeLink,
+        List<String> cmdLine,
+        Map<String, String> envs,
+        Instant startTime) {
+
+    public ProcessInfo {
+        exePath = exePath == null ? "" : exePath;
+        exeLink = exeLink == null ? "" : exeLink;
+        cmdLine = cmdLine == null ? List.of() : List.copyOf(cmdLine);
+        envs = envs == null ? Map.of() : Map.copyOf(envs);
+        startTime = startTime == null ? Instant.EPOCH : startTime;
+    }
+}

@@ -1,0 +1,28 @@
+package io.runtimedetector.sink;
+
+import io.runtimedetector.event.ProcessEvent;
+
+/**
+ * The plain-Java way to receive events: no Pekko knowledge needed. Each sink is called
+ * from one thread at a time, in event order. An exception from {@link #accept} is
+ * contained: the sink is restarted per its settings and the other sinks go on.
+ * A restart is {@link #close()} followed by further calls to {@link #accept}: a sink that
+ * holds a resource (file, connection) releases it on close and acquires it again on the
+ * next accept. See {@link PekkoEventSink} to plug in a
+ * Pekko {@code Sink} instead.
+ */
+public interface EventSink extends AutoCloseable {
+
+    /** A short name used in logs and counters. */
+    String name();
+
+    void accept(ProcessEvent event) throws Exception;
+
+    /** Called when the event stream completes, before {@link #close()}. */
+    default void flush() throws Exception {
+    }
+
+    @Override
+    default void close() throws Exception {
+    }
+}
