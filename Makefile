@@ -23,5 +23,10 @@ run: build
 	@if [ "$$(id -u)" -ne 0 ]; then echo "make run: loading eBPF programs needs root; run: sudo make run" >&2; exit 1; fi
 	java -jar $(APP_JAR) $(RUN_ARGS)
 
+# Exec-storm benchmark against bare runs, a C libbpf consumer, forkstat and bpftrace,
+# plus the JMH engine benchmark; writes BENCHMARKS.md. Not part of `make test`.
+bench: build
+	bench/run.sh
+
 clean:
 	$(MVN) -q clean

@@ -78,7 +78,8 @@ struct rd_config {
 	__u32 env_prefix_len;   /* 0: no environment filter, every exec passes */
 	__u32 exclude_count;
 	__u32 watch_count;
-	__u32 wakeup_bytes;     /* 0: wake the reader per event; else once this much is pending */
+	__u32 wakeup_bytes;     /* 0: wake per event; else adaptive: wake a sleeping reader at once,
+				 * an awake one (draining on a timer) only past this much pending */
 	__u32 env_max_steps;    /* bound on strings read while scanning one environment */
 	__u32 pad;
 	char  env_prefix[RD_ENV_PREFIX_MAX];

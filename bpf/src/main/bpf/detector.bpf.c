@@ -18,6 +18,12 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Own section so that user space finds the struct at offset 0 of its map. */
 const volatile struct rd_config rd_cfg SEC(".rodata.cfg") = {};
 
+/*
+ * Set by the reader, through the mmaped map, just before it blocks: only then is
+ * a wake-up worth its cost. While it is awake it drains on a short timer.
+ */
+volatile __u32 rd_reader_sleeping SEC(".data.wakeup") = 0;
+
 #define RD_MAX_PIDNS_LEVEL 32  /* the kernel's MAX_PID_NS_LEVEL */
 #define RD_ENV_CHUNK       256
 
@@ -104,7 +110,10 @@ static __always_inline void clear_key(struct scratch *s)
 static __always_inline long rb_flags(void)
 {
 	if (!rd_cfg.wakeup_bytes)
-		return 0;
+		return 0;  /* the kernel's own rule: wake when the reader has caught up */
+	if (rd_reader_sleeping)
+		return BPF_RB_FORCE_WAKEUP;
+	/* The reader is awake and drains on its timer; wake it early only near full. */
 	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= rd_cfg.wakeup_bytes
 		       ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }

@@ -11,7 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 #include <linux/types.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -39,6 +43,11 @@ struct rd_probe {
 	int nlinks;
 	int tracked_fd;
 	int counters_fd;
+	/* Adaptive wake-up (NULL when waking per event): see rd_reader_sleeping. */
+	volatile __u32 *reader_sleeping;
+	int idle_drains;
+	/* Readable once close begins, so a reader blocked in epoll returns at once. */
+	int stop_fd;
 	/* The batch being filled by the current poll call. */
 	unsigned char *batch;
 	size_t batch_cap;
@@ -138,9 +147,13 @@ static struct rd_probe *probe_of(jlong handle)
 
 static void probe_free(struct rd_probe *p)
 {
+	if (p->reader_sleeping)
+		munmap((void *)p->reader_sleeping, sysconf(_SC_PAGESIZE));
 	for (int i = 0; i < p->nlinks; i++)
 		bpf_link__destroy(p->links[i]);
 	ring_buffer__free(p->rb);
+	if (p->stop_fd > 0)
+		close(p->stop_fd);
 	bpf_object__close(p->obj);
 	free(p);
 }
@@ -291,6 +304,19 @@ JNIEXPORT jlong JNICALL Java_io_runtimedetector_probe_NativeProbe_open(
 	log_capturing = 0;
 	pthread_mutex_unlock(&log_lock);
 
+	if (cfg.wakeup_bytes) {
+		/* Map the flag's kernel memory; libbpf keeps only a private copy outside skeletons. */
+		void *m = mmap(NULL, sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED,
+			       bpf_object__find_map_fd_by_name(p->obj, ".data.wakeup"), 0);
+
+		if (m == MAP_FAILED) {
+			err = errno;
+			throw_probe(env, err, "cannot map the wake-up flag: %s", strerror(err));
+			probe_free(p);
+			return 0;
+		}
+		p->reader_sleeping = m;
+	}
 	p->tracked_fd = bpf_object__find_map_fd_by_name(p->obj, "tracked");
 	p->counters_fd = bpf_object__find_map_fd_by_name(p->obj, "counters");
 	err = fill_maps(env, p, excluded, watched_paths, watched_inodes);
@@ -338,6 +364,14 @@ JNIEXPORT void JNICALL Java_io_runtimedetector_probe_NativeProbe_attach(JNIEnv *
 		throw_probe(env, err, "cannot open the ring buffer: %s", strerror(err));
 		return;
 	}
+	/* data.fd is libbpf's ring index: the stop event just makes it look at ring 0. */
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = 0 };
+	p->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (p->stop_fd < 0 || epoll_ctl(ring_buffer__epoll_fd(p->rb), EPOLL_CTL_ADD, p->stop_fd, &ev)) {
+		err = errno;
+		throw_probe(env, err, "cannot set up the reader's stop signal: %s", strerror(err));
+		return;
+	}
 	bpf_object__for_each_program(prog, p->obj) {
 		struct bpf_link *link;
 
@@ -357,8 +391,43 @@ JNIEXPORT void JNICALL Java_io_runtimedetector_probe_NativeProbe_attach(JNIEnv *
 	}
 }
 
+/* Empty drains in a row after which the reader blocks and asks to be woken. */
+#define RD_IDLE_DRAINS 4
+
+/*
+ * Per-event wake-ups cost a context switch each in an exec storm. In adaptive mode
+ * the kernel does not wake an awake reader; it drains every @drain_ms instead, and
+ * only once the ring has stayed empty does it flag itself sleeping and block, so a
+ * lone event on a quiet machine is still delivered at once.
+ */
+static int rd_poll(struct rd_probe *p, int timeout_ms, int drain_ms)
+{
+	int n = ring_buffer__consume(p->rb);
+
+	if (n != 0 || !p->reader_sleeping) {
+		if (n == 0)
+			n = ring_buffer__poll(p->rb, timeout_ms);
+		return n;
+	}
+	if (p->idle_drains < RD_IDLE_DRAINS) {
+		n = ring_buffer__poll(p->rb, drain_ms);
+		p->idle_drains = n ? 0 : p->idle_drains + 1;
+		return n;
+	}
+	*p->reader_sleeping = 1;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* An event submitted before the flag was visible did not wake us: take it now. */
+	n = ring_buffer__consume(p->rb);
+	if (n == 0)
+		n = ring_buffer__poll(p->rb, timeout_ms);
+	*p->reader_sleeping = 0;
+	if (n)
+		p->idle_drains = 0;
+	return n;
+}
+
 JNIEXPORT jint JNICALL Java_io_runtimedetector_probe_NativeProbe_poll(
-	JNIEnv *env, jclass cls, jlong handle, jobject buffer, jint timeout_ms)
+	JNIEnv *env, jclass cls, jlong handle, jobject buffer, jint timeout_ms, jint drain_ms)
 {
 	struct rd_probe *p = probe_of(handle);
 	int n;
@@ -371,15 +440,20 @@ JNIEXPORT jint JNICALL Java_io_runtimedetector_probe_NativeProbe_poll(
 			    (unsigned)RD_RECORD_MAX);
 		return -1;
 	}
-	/* Drain what is there before sleeping: wake-ups may be suppressed in the kernel. */
-	n = ring_buffer__consume(p->rb);
-	if (n == 0)
-		n = ring_buffer__poll(p->rb, timeout_ms);
+	n = rd_poll(p, timeout_ms, drain_ms);
 	if (n < 0 && n != RD_BATCH_FULL && n != -EINTR) {
 		throw_probe(env, -n, "ring buffer poll failed: %s", strerror(-n));
 		return -1;
 	}
 	return (jint)p->batch_used;
+}
+
+JNIEXPORT void JNICALL Java_io_runtimedetector_probe_NativeProbe_wakeReader(JNIEnv *env, jclass cls, jlong handle)
+{
+	__u64 one = 1;
+
+	if (write(probe_of(handle)->stop_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		throw_probe(env, errno, "cannot wake the reader: %s", strerror(errno));
 }
 
 JNIEXPORT jint JNICALL Java_io_runtimedetector_probe_NativeProbe_track(

@@ -21,11 +21,15 @@ final class NativeProbe {
 
     /**
      * Waits up to {@code timeoutMillis} for events and copies them into {@code batch}
-     * as records of {@code u32 length, u32 reserved, payload padded to 8}.
+     * as records of {@code u32 length, u32 reserved, payload padded to 8}. With
+     * adaptive wake-ups, waits only {@code drainMillis} while events keep coming.
      *
      * @return bytes written
      */
-    static native int poll(long handle, ByteBuffer batch, int timeoutMillis);
+    static native int poll(long handle, ByteBuffer batch, int timeoutMillis, int drainMillis);
+
+    /** Makes a {@link #poll} in progress, and every later one, return at once. */
+    static native void wakeReader(long handle);
 
     /** @return 0, or a negative errno (-E2BIG when the tracked map is full) */
     static native int track(long handle, int pid, long startBootTimeNs, int nsPid);

@@ -16,9 +16,11 @@ import java.util.List;
  * @param watchedFiles        absolute paths whose successful open by a tracked process is an event
  * @param trackedCapacity     how many processes can be tracked at once
  * @param ringBufferBytes     ring buffer size: a power of two, at least one page
- * @param wakeupBytes         0: wake the reader per event; else wake only past this much pending data
- *                            and rely on {@code pollInterval} for the rest
- * @param pollInterval        longest the reader sleeps in one poll
+ * @param wakeupBytes         0: the kernel wakes the reader per event; else adaptive: a blocked reader is
+ *                            woken at once, a busy one drains every {@code drainInterval} and is woken
+ *                            early only past this much pending data
+ * @param pollInterval        longest the reader blocks in one poll
+ * @param drainInterval       adaptive mode: how often a busy reader drains (bounds latency in a storm)
  * @param batchBytes          size of one batch handed from the native side to Java
  * @param envScanMaxSteps     bound on environment strings scanned per exec; past it the exec is passed on as unsure
  * @param procPath            the procfs whose PID namespace pids are reported in (a container may mount the
@@ -32,6 +34,7 @@ public record ProbeConfig(
         int ringBufferBytes,
         int wakeupBytes,
         Duration pollInterval,
+        Duration drainInterval,
         int batchBytes,
         int envScanMaxSteps,
         Path procPath) {
@@ -70,6 +73,10 @@ public record ProbeConfig(
         if (pollInterval.isNegative() || pollInterval.isZero() || pollInterval.toMillis() > 10_000) {
             throw new IllegalArgumentException("pollInterval: must be between 1 ms and 10 s, was " + pollInterval);
         }
+        if (drainInterval.isNegative() || drainInterval.isZero() || drainInterval.compareTo(pollInterval) > 0) {
+            throw new IllegalArgumentException("drainInterval: must be between 1 ms and pollInterval, was "
+                    + drainInterval);
+        }
         if (batchBytes < 64 * 1024) {
             throw new IllegalArgumentException("batchBytes: must be at least 65536, was " + batchBytes);
         }
@@ -100,15 +107,19 @@ public record ProbeConfig(
         return new Builder();
     }
 
-    /** Defaults: every exec, nothing excluded or watched, 131072 tracked processes, 4 MiB ring. */
+    /**
+     * Defaults: every exec, nothing excluded or watched, 131072 tracked processes, 4 MiB
+     * ring, adaptive wake-up (early wake at an eighth of the ring, 2 ms drains).
+     */
     public static final class Builder {
         private String envPrefix = "";
         private final List<Path> excluded = new ArrayList<>();
         private final List<Path> watched = new ArrayList<>();
         private int trackedCapacity = 131_072;
         private int ringBufferBytes = 4 << 20;
-        private int wakeupBytes = 0;
+        private int wakeupBytes = -1;  // an eighth of the ring, whatever its size
         private Duration pollInterval = Duration.ofMillis(100);
+        private Duration drainInterval = Duration.ofMillis(2);
         private int batchBytes = 256 * 1024;
         private int envScanMaxSteps = 8192;
         private Path procPath = Path.of("/proc");
@@ -150,6 +161,11 @@ public record ProbeConfig(
             return this;
         }
 
+        public Builder drainInterval(Duration interval) {
+            this.drainInterval = interval;
+            return this;
+        }
+
         public Builder batchBytes(int bytes) {
             this.batchBytes = bytes;
             return this;
@@ -166,8 +182,9 @@ public record ProbeConfig(
         }
 
         public ProbeConfig build() {
-            return new ProbeConfig(envPrefix, excluded, watched, trackedCapacity, ringBufferBytes, wakeupBytes,
-                    pollInterval, batchBytes, envScanMaxSteps, procPath);
+            return new ProbeConfig(envPrefix, excluded, watched, trackedCapacity, ringBufferBytes,
+                    wakeupBytes < 0 ? ringBufferBytes / 8 : wakeupBytes, pollInterval, drainInterval, batchBytes,
+                    envScanMaxSteps, procPath);
         }
     }
 }

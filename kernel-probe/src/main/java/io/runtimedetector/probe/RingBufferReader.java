@@ -24,6 +24,7 @@ final class RingBufferReader {
 
     private final long handle;
     private final int pollMillis;
+    private final int drainMillis;
     private final ByteBuffer batch;
     private final BlockingQueue<List<RawEvent>> queue = new ArrayBlockingQueue<>(QUEUE_BATCHES);
     private final AtomicLong eventsRead = new AtomicLong();
@@ -38,6 +39,7 @@ final class RingBufferReader {
     RingBufferReader(long handle, ProbeConfig config) {
         this.handle = handle;
         this.pollMillis = (int) Math.max(1, config.pollInterval().toMillis());
+        this.drainMillis = (int) Math.max(1, config.drainInterval().toMillis());
         this.batch = ByteBuffer.allocateDirect(config.batchBytes()).order(ByteOrder.nativeOrder());
     }
 
@@ -85,6 +87,7 @@ final class RingBufferReader {
         if (t == null) {
             return;
         }
+        NativeProbe.wakeReader(handle);
         try {
             if (!stopped.await(pollMillis + 5_000L, TimeUnit.MILLISECONDS)) {
                 throw new IllegalStateException("the ring buffer reader did not stop");
@@ -98,7 +101,7 @@ final class RingBufferReader {
         try {
             while (running) {
                 batch.clear();
-                int bytes = NativeProbe.poll(handle, batch, pollMillis);
+                int bytes = NativeProbe.poll(handle, batch, pollMillis, drainMillis);
                 if (bytes <= 0) {
                     continue;
                 }

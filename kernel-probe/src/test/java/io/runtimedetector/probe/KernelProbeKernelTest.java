@@ -156,6 +156,35 @@ class KernelProbeKernelTest {
         }
     }
 
+    @Test
+    void containerPidIsThePidInTheProcessOwnNamespace() throws Exception {
+        try (ProbeHarness h = new ProbeHarness(config().build())) {
+            Process unshare = TestProcesses.start(Map.of(), "unshare", "--pid", "--fork", "/usr/bin/env",
+                    "RDKT_NS=1", "/bin/sh", "-c", "exit 0");
+            assertEquals(0, TestProcesses.waitFor(unshare));
+            RawEvent exec = h.await(e -> e.type() == RawEventType.EXEC && e.ppid() == (int) unshare.pid(),
+                    Duration.ofSeconds(10));
+            assertEquals("/bin/sh", exec.filename());
+            assertEquals(1, exec.nsPid(), "init of the new namespace");
+            assertTrue(exec.pid() != 1 && exec.pid() != unshare.pid(), "pid in the detector's namespace");
+        }
+    }
+
+    @Test
+    void trackedMapOverflowIsCountedAndFlagged() throws Exception {
+        List<Process> sleepers = new java.util.ArrayList<>();
+        try (ProbeHarness h = new ProbeHarness(config().trackedCapacity(2).build())) {
+            for (int i = 0; i < 3; i++) {
+                sleepers.add(TestProcesses.start(Map.of("RDKT_ID", "" + i), "/bin/sleep", "30"));
+            }
+            RawEvent third = h.await(RawEventType.EXEC, (int) sleepers.get(2).pid());
+            assertTrue(third.has(RawEvent.FLAG_TRACK_FULL), "flags " + third.flags());
+            assertEquals(1, h.probe.counters().trackFull());
+        } finally {
+            sleepers.forEach(Process::destroyForcibly);
+        }
+    }
+
     static long startBootTime(int pid) throws Exception {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");

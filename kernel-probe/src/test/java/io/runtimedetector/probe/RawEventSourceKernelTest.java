@@ -13,6 +13,8 @@ import org.apache.pekko.stream.testkit.javadsl.TestSink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The Source's contract with a real ring buffer: demand-driven, losses counted, completes on close. */
 class RawEventSourceKernelTest {
@@ -58,6 +60,26 @@ class RawEventSourceKernelTest {
             assertTrue(delivered > 0 && delivered < 2L * spawned.size(),
                     "delivered " + delivered + " of " + 2 * spawned.size());
             assertEquals(got.size(), probe.counters().eventsRead());
+        }
+    }
+
+    /**
+     * With a 10 s poll timeout, an event can only arrive within 3 s if the kernel woke
+     * the blocked reader: in adaptive mode through the sleeping flag, else per event.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {-1, 0})
+    void aLoneEventWakesABlockedReader(int wakeupBytes) throws InterruptedException {
+        ProbeConfig config = ProbeConfig.builder().envPrefix("RDWK_").wakeupBytes(wakeupBytes)
+                .pollInterval(Duration.ofSeconds(10)).build();
+        try (KernelProbe probe = KernelProbe.open(config)) {
+            TestSubscriber.Probe<RawEvent> sub = probe.events().runWith(TestSink.probe(system), system);
+            sub.request(10);
+            Thread.sleep(300);  // the reader finds the ring empty and blocks
+            Process p = TestProcesses.start(Map.of("RDWK_ID", "1"), "/bin/true");
+            TestProcesses.waitFor(p);
+            RawEvent exec = sub.expectNext(Duration.ofSeconds(3));
+            assertEquals(p.pid(), exec.pid());
         }
     }
 
