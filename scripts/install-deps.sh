@@ -54,10 +54,11 @@ trap 'rm -rf "$work"' EXIT
 say "building a PIC libbpf.a from Debian's libbpf $version source"
 if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src' /etc/apt/sources.list; then
   need_root "deb-src for libbpf"
-  $SUDO tee /etc/apt/sources.list.d/runtime-detector-src.sources >/dev/null <<'SRC'
+  codename="$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")"
+  $SUDO tee /etc/apt/sources.list.d/runtime-detector-src.sources >/dev/null <<SRC
 Types: deb-src
 URIs: http://deb.debian.org/debian
-Suites: bookworm
+Suites: $codename
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC

@@ -31,6 +31,7 @@ public final class KernelProbe implements EventProbe {
     private final AtomicBoolean sourceTaken = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong userTrackFull = new AtomicLong();
+    private long[] finalKernelCounters;
 
     private KernelProbe(long handle, ProbeConfig config) {
         this.handle = handle;
@@ -77,7 +78,9 @@ public final class KernelProbe implements EventProbe {
 
     @Override
     public synchronized boolean track(int pid, long startBootTimeNs) {
-        ensureOpen();
+        if (closed.get()) {
+            return false; // stopping: nothing is followed any more
+        }
         int nsPid = innermostPid(config.procPath(), pid).orElse(0);
         int rc = NativeProbe.track(handle, pid, startBootTimeNs, nsPid);
         if (rc == -E2BIG || rc == -ENOSPC) {
@@ -92,7 +95,9 @@ public final class KernelProbe implements EventProbe {
 
     @Override
     public synchronized void untrack(int pid) {
-        ensureOpen();
+        if (closed.get()) {
+            return; // the map is gone with the probe
+        }
         NativeProbe.untrack(handle, pid);
     }
 
@@ -105,10 +110,8 @@ public final class KernelProbe implements EventProbe {
 
     @Override
     public synchronized ProbeCounters counters() {
-        if (closed.get()) {
-            return new ProbeCounters(0, userTrackFull.get(), 0, 0, 0, 0, reader.eventsRead(), reader.decodeErrors());
-        }
-        long[] c = NativeProbe.counters(handle);
+        // Both under this lock: the handle is valid exactly until the final counters are taken.
+        long[] c = finalKernelCounters != null ? finalKernelCounters : NativeProbe.counters(handle);
         return new ProbeCounters(c[0], c[1] + userTrackFull.get(), c[2], c[3], c[4], c[5], reader.eventsRead(),
                 reader.decodeErrors());
     }
@@ -121,6 +124,8 @@ public final class KernelProbe implements EventProbe {
         }
         reader.stop();
         synchronized (this) {
+            // Kept for the summary a stopping application prints after the close.
+            finalKernelCounters = NativeProbe.counters(handle);
             NativeProbe.close(handle);
         }
     }

@@ -157,6 +157,33 @@ class KernelProbeKernelTest {
     }
 
     @Test
+    void execFromANonLeaderThreadKeepsThePidAndEndsWithOneExit() throws Exception {
+        Path testproc = TestProcesses.testproc();
+        try (ProbeHarness h = new ProbeHarness(config().build())) {
+            Process p = TestProcesses.start(Map.of("RDKT_ID", "1"), testproc.toString(), "thread-exec", "/bin/sh",
+                    "-c", "exit 5");
+            assertEquals(5, TestProcesses.waitFor(p));
+            int pid = (int) p.pid();
+            RawEvent first = h.await(RawEventType.EXEC, pid);
+            RawEvent second = h.await(e -> e.type() == RawEventType.EXEC && e.pid() == pid
+                    && e.filename().equals("/bin/sh"), Duration.ofSeconds(10));
+            assertEquals(testproc.toString(), first.filename());
+            assertTrue(second.has(RawEvent.FLAG_WAS_TRACKED));
+            assertTrue(second.tid() != pid, "exec'd by a non-leader thread, tid " + second.tid());
+            assertEquals(first.startBootTimeNs(), second.startBootTimeNs(), "same process identity");
+            assertEquals(List.of("/bin/sh", "-c", "exit 5"), second.args());
+
+            RawEvent exit = h.await(RawEventType.EXIT, pid);
+            assertEquals(5, exit.exitCode());
+            Process marker = TestProcesses.start(Map.of("RDKT_ID", "2"), "/bin/true");
+            TestProcesses.waitFor(marker);
+            h.await(RawEventType.EXIT, (int) marker.pid());
+            assertEquals(List.of(RawEventType.EXEC, RawEventType.EXEC, RawEventType.EXIT),
+                    h.eventsOf(pid).stream().map(RawEvent::type).toList());
+        }
+    }
+
+    @Test
     void containerPidIsThePidInTheProcessOwnNamespace() throws Exception {
         try (ProbeHarness h = new ProbeHarness(config().build())) {
             Process unshare = TestProcesses.start(Map.of(), "unshare", "--pid", "--fork", "/usr/bin/env",

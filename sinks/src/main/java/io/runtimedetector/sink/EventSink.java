@@ -11,10 +11,15 @@ import io.runtimedetector.event.ProcessEvent;
  * next accept. See {@link PekkoEventSink} to plug in a
  * Pekko {@code Sink} instead.
  */
+@FunctionalInterface
 public interface EventSink extends AutoCloseable {
 
-    /** A short name used in logs and counters. */
-    String name();
+    /** A short name used in logs and counters; a lambda sink is named after its class. */
+    default String name() {
+        String simple = getClass().getSimpleName();
+        int lambda = simple.indexOf("$$Lambda");
+        return lambda > 0 ? simple.substring(0, lambda) + "-lambda" : simple;
+    }
 
     void accept(ProcessEvent event) throws Exception;
 

@@ -1,0 +1,369 @@
+package io.runtimedetector;
+
+import com.typesafe.config.ConfigFactory;
+import io.runtimedetector.engine.EngineClock;
+import io.runtimedetector.engine.EngineContext;
+import io.runtimedetector.engine.EngineCounters;
+import io.runtimedetector.engine.EnvSelector;
+import io.runtimedetector.engine.EventOutput;
+import io.runtimedetector.engine.ExecFilter;
+import io.runtimedetector.engine.ProcReader;
+import io.runtimedetector.engine.ProcScanner;
+import io.runtimedetector.engine.ProcessImages;
+import io.runtimedetector.engine.ProcessSupervisor;
+import io.runtimedetector.engine.SupervisorCommand;
+import io.runtimedetector.event.ProcessEvent;
+import io.runtimedetector.probe.EventProbe;
+import io.runtimedetector.probe.KernelProbe;
+import io.runtimedetector.probe.ProbeConfig;
+import io.runtimedetector.probe.ProbeCounters;
+import io.runtimedetector.probe.RawEvent;
+import io.runtimedetector.sink.SinkRunner;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.javadsl.BroadcastHub;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.typed.javadsl.ActorSink;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runtime detector: attaches the eBPF probe, follows processes through one actor
+ * each, and hands {@link ProcessEvent}s to the sinks of its options and to
+ * {@link #events()}.
+ *
+ * <pre>{@code
+ * try (Detector detector = Detector.create(DetectorOptions.builder()
+ *         .envPrefix("MYAPP_").addSink(event -> ...).build())) {
+ *     detector.start().toCompletableFuture().join();   // attached, /proc scanned
+ *     ...
+ * }                                                     // detached, sinks flushed
+ * }</pre>
+ *
+ * <p>Thread-safe. One start and one stop per instance.
+ */
+public final class Detector implements AutoCloseable {
+
+    /** Opens the probe the detector reads; {@link KernelProbe#open} unless a test feeds its own events. */
+    @FunctionalInterface
+    public interface ProbeFactory {
+        EventProbe open(ProbeConfig config);
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(Detector.class);
+    /** Raw events handed to the supervisor per message: one ack per batch, not per event. */
+    private static final int RAW_BATCH = 256;
+    /** Events one process may hold before it has lived the minimum duration. */
+    private static final int PENDING_LIMIT = 64;
+    private static final int HUB_BUFFER = 256;
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
+    private static final AtomicLong INSTANCES = new AtomicLong();
+
+    private enum State { CREATED, STARTED, STOPPED }
+
+    private final DetectorOptions options;
+    private final ProbeFactory probes;
+    private final ActorSystem<?> system;
+    private final boolean ownsSystem;
+    private final EngineCounters counters = new EngineCounters();
+    private final AtomicInteger liveProcesses = new AtomicInteger();
+    private final BoundedSourceQueue<ProcessEvent> outputQueue;
+    private final Source<ProcessEvent, NotUsed> hub;
+    private final SinkRunner sinkRunner;
+    private final CompletableFuture<Done> terminated = new CompletableFuture<>();
+    private final Set<Integer> requestedBeforeStart = new LinkedHashSet<>();
+
+    private State state = State.CREATED;
+    private EventProbe probe;
+    private ProcScanner scanner;
+
+    private Detector(DetectorOptions options, ProbeFactory probes) {
+        this.options = options;
+        this.probes = probes;
+        this.ownsSystem = options.actorSystem().isEmpty();
+        this.system = options.actorSystem().orElseGet(Detector::ownSystem);
+        Pair<Pair<BoundedSourceQueue<ProcessEvent>, CompletionStage<Done>>, Source<ProcessEvent, NotUsed>> out =
+                Source.<ProcessEvent>queue(options.outputBufferSize())
+                        .watchTermination(Keep.both())
+                        .toMat(BroadcastHub.of(ProcessEvent.class, HUB_BUFFER), Keep.both())
+                        .run(system);
+        this.outputQueue = out.first().first();
+        this.hub = out.second();
+        // Sinks attach before any event exists, so that they see every one of them.
+        this.sinkRunner = options.sinks().isEmpty() ? null
+                : SinkRunner.start(hub, options.sinks(), options.sinkSettings(), materializer());
+        CompletionStage<Done> outputEnded = out.first().second();
+        CompletionStage<Done> allDone = sinkRunner == null ? outputEnded
+                : outputEnded.handle((ok, failure) -> failure).thenCompose(failure -> sinkRunner.done()
+                        .thenApply(done -> {
+                            if (failure != null) {
+                                throw new java.util.concurrent.CompletionException(failure);
+                            }
+                            return done;
+                        }));
+        allDone.whenComplete((ok, failure) -> onTerminated(failure));
+        requestedBeforeStart.addAll(options.trackedPids());
+    }
+
+    /** A detector on the kernel probe. Nothing is attached until {@link #start()}. */
+    public static Detector create(DetectorOptions options) {
+        return create(options, KernelProbe::open);
+    }
+
+    /** A detector reading the events of {@code probes}' probe: for tests and custom probes. */
+    public static Detector create(DetectorOptions options, ProbeFactory probes) {
+        return new Detector(Objects.requireNonNull(options, "options"), Objects.requireNonNull(probes, "probes"));
+    }
+
+    private static ActorSystem<Void> ownSystem() {
+        // Pekko's own log lines go through SLF4J, like everything else of the detector.
+        var config = ConfigFactory.parseString("""
+                pekko.loggers = ["org.apache.pekko.event.slf4j.Slf4jLogger"]
+                pekko.logging-filter = "org.apache.pekko.event.slf4j.Slf4jLoggingFilter"
+                pekko.loglevel = INFO
+                pekko.stdout-loglevel = OFF
+                pekko.log-dead-letters-during-shutdown = off
+                pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
+                """).withFallback(ConfigFactory.load());
+        return ActorSystem.create(Behaviors.empty(), "runtime-detector", config);
+    }
+
+    private org.apache.pekko.stream.Materializer materializer() {
+        return org.apache.pekko.stream.Materializer.matFromSystem(system);
+    }
+
+    /**
+     * Loads and attaches the probe, then scans /proc for processes already running.
+     *
+     * @return completes once the scan's processes are known to the engine: from then on
+     *         no process that passes the filters is missed
+     * @throws io.runtimedetector.probe.InsufficientPrivilegesException without the capabilities the probe needs
+     * @throws io.runtimedetector.probe.ProbeException                  when the probe cannot be loaded or attached
+     */
+    public synchronized CompletionStage<Done> start() {
+        if (state != State.CREATED) {
+            throw new IllegalStateException("a detector starts once; this one is " + state.name().toLowerCase());
+        }
+        EventProbe opened;
+        try {
+            opened = probes.open(probeConfig());
+        } catch (RuntimeException e) {
+            stopAfterFailedStart();
+            throw e;
+        }
+        probe = opened;
+        state = State.STARTED;
+
+        ProcReader proc = new ProcReader(options.procfs(),
+                new EnvSelector(new HashSet<>(options.reportedEnvKeys()), options.envPrefix()), counters);
+        EngineClock clock = EngineClock.fromProc(proc, Clock.systemUTC());
+        ExecFilter filter = new ExecFilter(
+                options.excludedExecutables().stream().map(Path::toString).collect(Collectors.toSet()),
+                !options.envPrefix().isEmpty(), counters);
+        EngineContext ctx = new EngineContext(options.minDuration(),
+                options.watchedFiles().stream().map(Path::toString).toList(), PENDING_LIMIT, filter, proc,
+                new ProcessImages(clock), clock, opened, new EventOutput(outputQueue, counters), counters);
+        ActorRef<SupervisorCommand> supervisor = system.systemActorOf(
+                ProcessSupervisor.create(ctx, liveProcesses),
+                "runtime-detector-" + INSTANCES.incrementAndGet(), Props.empty());
+
+        opened.events()
+                .batch(RAW_BATCH, Detector::firstOfBatch, Detector::addToBatch)
+                .runWith(ActorSink.actorRefWithBackpressure(supervisor,
+                        (ackTo, batch) -> new SupervisorCommand.RawBatch(batch, ackTo),
+                        SupervisorCommand.StreamInit::new,
+                        SupervisorCommand.StreamAck.INSTANCE,
+                        SupervisorCommand.StreamCompleted.INSTANCE,
+                        SupervisorCommand.StreamFailed::new), system);
+
+        scanner = new ProcScanner(proc, filter, clock, counters, supervisor::tell);
+        List<Integer> requested = new ArrayList<>(requestedBeforeStart);
+        requestedBeforeStart.clear();
+        Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+        ProcScanner scan = scanner;
+        return CompletableFuture.runAsync(() -> {
+            requested.forEach(scan::adoptRequested);
+            int found = scan.scan();
+            LOG.info("probe attached; {} running processes pass the filters", found);
+        }, blocking).thenCompose(scanned -> AskPattern.<SupervisorCommand, Done>ask(supervisor,
+                SupervisorCommand.Barrier::new, Duration.ofSeconds(30), system.scheduler()));
+    }
+
+    private ProbeConfig probeConfig() {
+        return ProbeConfig.builder()
+                .envPrefix(options.envPrefix())
+                .excludedExecutables(options.excludedExecutables())
+                .watchedFiles(options.watchedFiles())
+                .trackedCapacity(options.trackedCapacity())
+                .procPath(options.procfs())
+                .build();
+    }
+
+    private static List<RawEvent> firstOfBatch(RawEvent first) {
+        List<RawEvent> batch = new ArrayList<>(16);
+        batch.add(first);
+        return batch;
+    }
+
+    private static List<RawEvent> addToBatch(List<RawEvent> batch, RawEvent next) {
+        batch.add(next);
+        return batch;
+    }
+
+    /**
+     * The events, for Pekko Streams consumers; each materialization is one more consumer.
+     * Attach before {@link #start()} to see every event: a consumer attached later sees
+     * events from then on. A slow consumer slows all of them; past the output buffer,
+     * events are dropped and counted in {@link DetectorMetrics#outputDropped()}.
+     * Completes on {@link #stop()}, fails with the probe's error if the probe fails.
+     */
+    public Source<ProcessEvent, NotUsed> events() {
+        return hub;
+    }
+
+    /**
+     * Reports FORK, FILE_OPEN and EXIT of these processes (and their children) whatever
+     * the filters say. Before {@link #start()} they are followed from the start; a pid
+     * with no running process is logged and skipped.
+     */
+    public void trackProcesses(Collection<Integer> pids) {
+        for (int pid : pids) {
+            if (pid <= 0) {
+                throw new IllegalArgumentException("trackProcesses: " + pid + " is not a process id");
+            }
+        }
+        ProcScanner now;
+        synchronized (this) {
+            if (state == State.STOPPED) {
+                throw new IllegalStateException("the detector is stopped");
+            }
+            if (state == State.CREATED) {
+                requestedBeforeStart.addAll(pids);
+                return;
+            }
+            now = scanner;
+        }
+        pids.forEach(now::adoptRequested);
+    }
+
+    /** The detector's counters now; cheap, callable from any thread at any time. */
+    public DetectorMetrics metrics() {
+        EventProbe p;
+        synchronized (this) {
+            p = probe;
+        }
+        ProbeCounters kernel = p == null ? ProbeCounters.ZERO : p.counters();
+        long sinkDropped = sinkRunner == null ? 0 : sinkRunner.stats().totalDropped();
+        return new DetectorMetrics(counters.rawSnapshot(), counters.emittedSnapshot(), counters.filteredSnapshot(),
+                kernel.ringBufferLost(), kernel.trackFull() + counters.trackFailureCount(), kernel.decodeErrors(),
+                counters.procReadErrorCount(), counters.envUnreadableCount(), counters.pendingDroppedCount(),
+                counters.outputDroppedCount(), sinkDropped, counters.lostExitCount(), liveProcesses.get());
+    }
+
+    /**
+     * Detaches the probe; events already read are handled and delivered, sinks are
+     * flushed and closed, and {@link #events()} completes. Processes that have not lived
+     * the minimum duration yet are not reported.
+     *
+     * @return completes when all of that is done; fails if the probe had failed
+     */
+    public CompletionStage<Done> stop() {
+        EventProbe toClose;
+        synchronized (this) {
+            if (state == State.CREATED) {
+                stopAfterFailedStart();
+                return terminated;
+            }
+            state = State.STOPPED;
+            toClose = probe;
+        }
+        // Closing completes the raw stream; the supervisor then drains and completes the output.
+        toClose.close();
+        return terminated;
+    }
+
+    /** Completes when the detector has stopped, on {@link #stop()} or because the probe failed. */
+    public CompletionStage<Done> whenTerminated() {
+        return terminated;
+    }
+
+    /** {@link #stop()}, waiting up to 30 seconds for it. */
+    @Override
+    public void close() {
+        try {
+            stop().toCompletableFuture().get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            LOG.debug("the detector had failed: {}", e.getCause().toString());
+        } catch (TimeoutException e) {
+            LOG.warn("the detector did not stop within {} s", CLOSE_WAIT.toSeconds());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Nothing was attached: end the output so that consumers and sinks complete. */
+    private void stopAfterFailedStart() {
+        state = State.STOPPED;
+        outputQueue.complete();
+    }
+
+    private void onTerminated(Throwable completion) {
+        Throwable failure = completion;
+        while (failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null) {
+            failure = failure.getCause();
+        }
+        Throwable cause = failure;
+        EventProbe p;
+        synchronized (this) {
+            state = State.STOPPED;
+            p = probe;
+        }
+        if (p != null) {
+            p.close(); // after a probe failure nothing else closes it
+        }
+        if (failure != null) {
+            LOG.error("the detector stopped on an error: {}", failure.getMessage());
+        }
+        CompletionStage<?> systemDone = ownsSystem ? terminate() : CompletableFuture.completedFuture(null);
+        systemDone.whenComplete((ok, ignored) -> {
+            if (cause != null) {
+                terminated.completeExceptionally(cause);
+            } else {
+                terminated.complete(Done.getInstance());
+            }
+        });
+    }
+
+    private CompletionStage<?> terminate() {
+        system.terminate();
+        return system.getWhenTerminated();
+    }
+}

@@ -1,0 +1,241 @@
+package io.runtimedetector;
+
+import io.runtimedetector.probe.ProbeConfig;
+import io.runtimedetector.sink.EventSink;
+import io.runtimedetector.sink.SinkSettings;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/**
+ * Everything a {@link Detector} is configured with. Validated on construction: a bad
+ * value fails with an {@link IllegalArgumentException} that names the option.
+ *
+ * @param reportedEnvKeys     environment variables whose values are reported in {@code ProcessInfo.envs}
+ * @param envPrefix           only processes with an environment variable whose name starts with this
+ *                            are reported; "" reports every process
+ * @param minDuration         a process is reported only once it has lived this long; zero reports at once
+ * @param excludedExecutables executables never reported (as the exec'd path, the resolved executable or
+ *                            a script's interpreter); always contains {@link #ALWAYS_EXCLUDED}
+ * @param watchedFiles        files whose successful open by a reported process is a FILE_OPEN event
+ * @param trackedPids         processes to follow from the start on request, see {@link Detector#trackProcesses}
+ * @param procfs              where procfs is mounted
+ * @param trackedCapacity     how many processes the kernel can follow at once
+ * @param actorSystem         the actor system to run in; empty: the detector creates and owns one
+ * @param sinks               plain-Java consumers of the events
+ * @param sinkSettings        buffering, overflow and restarts of each sink
+ * @param outputBufferSize    events held between the engine and its consumers; past it they are dropped and counted
+ */
+public record DetectorOptions(
+        List<String> reportedEnvKeys,
+        String envPrefix,
+        Duration minDuration,
+        List<Path> excludedExecutables,
+        List<Path> watchedFiles,
+        List<Integer> trackedPids,
+        Path procfs,
+        int trackedCapacity,
+        Optional<ActorSystem<?>> actorSystem,
+        List<EventSink> sinks,
+        SinkSettings sinkSettings,
+        int outputBufferSize) {
+
+    /** The pause container of every Kubernetes pod: never interesting. */
+    public static final Path ALWAYS_EXCLUDED = Path.of("/pause");
+    public static final Duration DEFAULT_MIN_DURATION = Duration.ofSeconds(1);
+    public static final Path DEFAULT_PROCFS = Path.of("/proc");
+    public static final int DEFAULT_TRACKED_CAPACITY = 131_072;
+    public static final int DEFAULT_OUTPUT_BUFFER_SIZE = 4096;
+
+    public DetectorOptions {
+        reportedEnvKeys = List.copyOf(Objects.requireNonNull(reportedEnvKeys, "reportedEnvKeys"));
+        envPrefix = envPrefix == null ? "" : envPrefix;
+        Objects.requireNonNull(minDuration, "minDuration");
+        excludedExecutables = withAlwaysExcluded(Objects.requireNonNull(excludedExecutables, "excludedExecutables"));
+        watchedFiles = List.copyOf(Objects.requireNonNull(watchedFiles, "watchedFiles"));
+        trackedPids = List.copyOf(Objects.requireNonNull(trackedPids, "trackedPids"));
+        Objects.requireNonNull(procfs, "procfs");
+        actorSystem = Objects.requireNonNull(actorSystem, "actorSystem");
+        sinks = List.copyOf(Objects.requireNonNull(sinks, "sinks"));
+        Objects.requireNonNull(sinkSettings, "sinkSettings");
+
+        for (String key : reportedEnvKeys) {
+            if (key.isEmpty() || key.indexOf('=') >= 0 || key.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("reportedEnvKeys: \"" + key
+                        + "\" is not a variable name (empty, or contains '=' or NUL)");
+            }
+        }
+        checkEnvPrefix(envPrefix);
+        if (minDuration.isNegative()) {
+            throw new IllegalArgumentException("minDuration: must not be negative, was " + minDuration);
+        }
+        checkPaths("excludedExecutables", excludedExecutables, ProbeConfig.MAX_EXCLUDED);
+        checkPaths("watchedFiles", watchedFiles, ProbeConfig.MAX_WATCHED);
+        if (new HashSet<>(watchedFiles).size() != watchedFiles.size()) {
+            throw new IllegalArgumentException("watchedFiles: a path is listed twice; each needs its own id");
+        }
+        for (int pid : trackedPids) {
+            if (pid <= 0) {
+                throw new IllegalArgumentException("trackedPids: " + pid + " is not a process id");
+            }
+        }
+        if (!procfs.isAbsolute()) {
+            throw new IllegalArgumentException("procfs: " + procfs + " is not an absolute path");
+        }
+        if (trackedCapacity < 1) {
+            throw new IllegalArgumentException("trackedCapacity: must be positive, was " + trackedCapacity);
+        }
+        if (outputBufferSize < 1) {
+            throw new IllegalArgumentException("outputBufferSize: must be positive, was " + outputBufferSize);
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private static List<Path> withAlwaysExcluded(List<Path> paths) {
+        Set<Path> all = new LinkedHashSet<>();
+        all.add(ALWAYS_EXCLUDED);
+        all.addAll(paths);
+        return List.copyOf(all);
+    }
+
+    private static void checkEnvPrefix(String prefix) {
+        if (prefix.indexOf('=') >= 0 || prefix.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("envPrefix: a variable name prefix cannot contain '=' or NUL");
+        }
+        int bytes = prefix.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > ProbeConfig.MAX_ENV_PREFIX_BYTES) {
+            throw new IllegalArgumentException("envPrefix: " + bytes + " bytes, at most "
+                    + ProbeConfig.MAX_ENV_PREFIX_BYTES + " are supported");
+        }
+    }
+
+    private static void checkPaths(String option, List<Path> paths, int max) {
+        if (paths.size() > max) {
+            throw new IllegalArgumentException(option + ": " + paths.size() + " paths, at most " + max
+                    + " are supported");
+        }
+        for (Path p : paths) {
+            if (!p.isAbsolute()) {
+                throw new IllegalArgumentException(option + ": " + p + " is not an absolute path");
+            }
+            int bytes = p.toString().getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > ProbeConfig.MAX_PATH_BYTES) {
+                throw new IllegalArgumentException(option + ": " + p + " is " + bytes + " bytes, at most "
+                        + ProbeConfig.MAX_PATH_BYTES + " are supported");
+            }
+        }
+    }
+
+    /**
+     * Defaults: no environment reported, no prefix filter (every process), 1 s minimum
+     * duration, only {@code /pause} excluded, no watched files, {@code /proc}, 131072
+     * tracked processes, an actor system of its own, no sinks, {@link SinkSettings#defaults()}.
+     */
+    public static final class Builder {
+        private final List<String> reportedEnvKeys = new ArrayList<>();
+        private String envPrefix = "";
+        private Duration minDuration = DEFAULT_MIN_DURATION;
+        private final List<Path> excludedExecutables = new ArrayList<>();
+        private final List<Path> watchedFiles = new ArrayList<>();
+        private final List<Integer> trackedPids = new ArrayList<>();
+        private Path procfs = DEFAULT_PROCFS;
+        private int trackedCapacity = DEFAULT_TRACKED_CAPACITY;
+        private ActorSystem<?> actorSystem;
+        private final List<EventSink> sinks = new ArrayList<>();
+        private SinkSettings sinkSettings = SinkSettings.defaults();
+        private int outputBufferSize = DEFAULT_OUTPUT_BUFFER_SIZE;
+
+        private Builder() {
+        }
+
+        public Builder reportedEnvKeys(Collection<String> keys) {
+            reportedEnvKeys.clear();
+            reportedEnvKeys.addAll(keys);
+            return this;
+        }
+
+        public Builder envPrefix(String prefix) {
+            this.envPrefix = prefix;
+            return this;
+        }
+
+        public Builder minDuration(Duration duration) {
+            this.minDuration = duration;
+            return this;
+        }
+
+        /** Added to {@code /pause}, which is always excluded. */
+        public Builder excludedExecutables(Collection<Path> paths) {
+            excludedExecutables.clear();
+            excludedExecutables.addAll(paths);
+            return this;
+        }
+
+        public Builder watchedFiles(Collection<Path> paths) {
+            watchedFiles.clear();
+            watchedFiles.addAll(paths);
+            return this;
+        }
+
+        public Builder trackedPids(Collection<Integer> pids) {
+            trackedPids.clear();
+            trackedPids.addAll(pids);
+            return this;
+        }
+
+        public Builder procfs(Path path) {
+            this.procfs = path;
+            return this;
+        }
+
+        public Builder trackedCapacity(int capacity) {
+            this.trackedCapacity = capacity;
+            return this;
+        }
+
+        /** Run in this system instead of one of the detector's own; the detector never terminates it. */
+        public Builder actorSystem(ActorSystem<?> system) {
+            this.actorSystem = system;
+            return this;
+        }
+
+        public Builder sinks(Collection<EventSink> list) {
+            sinks.clear();
+            sinks.addAll(list);
+            return this;
+        }
+
+        public Builder addSink(EventSink sink) {
+            sinks.add(Objects.requireNonNull(sink, "sink"));
+            return this;
+        }
+
+        public Builder sinkSettings(SinkSettings settings) {
+            this.sinkSettings = settings;
+            return this;
+        }
+
+        public Builder outputBufferSize(int size) {
+            this.outputBufferSize = size;
+            return this;
+        }
+
+        public DetectorOptions build() {
+            return new DetectorOptions(reportedEnvKeys, envPrefix, minDuration, excludedExecutables, watchedFiles,
+                    trackedPids, procfs, trackedCapacity, Optional.ofNullable(actorSystem), sinks, sinkSettings,
+                    outputBufferSize);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package io.runtimedetector.engine;
+
+import io.runtimedetector.event.ProcessEvent;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.QueueOfferResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one exit of the engine: every process actor offers its events here, and a bounded
+ * queue hands them to the broadcast hub. A full queue never blocks an actor; the event
+ * is dropped, counted and logged instead.
+ */
+public final class EventOutput {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EventOutput.class);
+
+    private final BoundedSourceQueue<ProcessEvent> queue;
+    private final EngineCounters counters;
+
+    public EventOutput(BoundedSourceQueue<ProcessEvent> queue, EngineCounters counters) {
+        this.queue = queue;
+        this.counters = counters;
+    }
+
+    public void emit(ProcessEvent event) {
+        QueueOfferResult result = queue.offer(event);
+        if (result.isEnqueued()) {
+            counters.emitted(event.type());
+        } else if (result == QueueOfferResult.dropped()) {
+            counters.outputDropped();
+            long dropped = counters.outputDroppedCount();
+            if (LogThrottle.shouldLog(dropped)) {
+                LOG.warn("event consumers are too slow: dropped a {} event of pid {}; {} dropped so far",
+                        event.type(), event.pid(), dropped);
+            }
+        } else {
+            // Closed: the detector is stopping and the consumers are gone.
+            LOG.debug("output closed, {} event of pid {} not delivered", event.type(), event.pid());
+        }
+    }
+
+    public void complete() {
+        queue.complete();
+    }
+
+    public void fail(Throwable cause) {
+        queue.fail(cause);
+    }
+}

@@ -1,0 +1,48 @@
+package io.runtimedetector.engine;
+
+import io.runtimedetector.probe.RawEvent;
+import java.time.Instant;
+import java.util.List;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/** What the {@link ProcessSupervisor} receives. */
+public sealed interface SupervisorCommand {
+
+    /** Acknowledges one stream message so that the next one may come: the stream's backpressure. */
+    enum StreamAck {
+        INSTANCE
+    }
+
+    record StreamInit(ActorRef<StreamAck> ackTo) implements SupervisorCommand {
+    }
+
+    record RawBatch(List<RawEvent> events, ActorRef<StreamAck> ackTo) implements SupervisorCommand {
+    }
+
+    /** The probe's events ended: stop. */
+    enum StreamCompleted implements SupervisorCommand {
+        INSTANCE
+    }
+
+    /** The probe failed: stop, and fail the output with the cause. */
+    record StreamFailed(Throwable cause) implements SupervisorCommand {
+    }
+
+    /** Follow a process found in /proc. */
+    record Adopt(ProcessKey key, ProcSnapshot snapshot, Instant foundAt, boolean requested)
+            implements SupervisorCommand {
+    }
+
+    /** Answered once every message sent before it has been handled. */
+    record Barrier(ActorRef<Done> replyTo) implements SupervisorCommand {
+    }
+
+    /** A process actor is done; it waits for {@link ProcessCommand.Stop}. */
+    record ProcessEnded(ProcessKey key, ActorRef<ProcessCommand> actor) implements SupervisorCommand {
+    }
+
+    /** A process actor has stopped. */
+    record ChildStopped(ProcessKey key, ActorRef<ProcessCommand> actor) implements SupervisorCommand {
+    }
+}
