@@ -50,6 +50,7 @@ import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.javadsl.BroadcastHub;
 import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.typed.javadsl.ActorSink;
 import org.slf4j.Logger;
@@ -190,7 +191,7 @@ public final class Detector implements AutoCloseable {
                 !options.envPrefix().isEmpty(), counters);
         EngineContext ctx = new EngineContext(options.minDuration(),
                 options.watchedFiles().stream().map(Path::toString).toList(), PENDING_LIMIT, filter, proc,
-                new ProcessImages(clock), clock, opened, new EventOutput(outputQueue, counters), counters);
+                new ProcessImages(clock, options.procfs().equals(DetectorOptions.DEFAULT_PROCFS)), clock, opened, new EventOutput(outputQueue, counters), counters);
         ActorRef<SupervisorCommand> supervisor = system.systemActorOf(
                 ProcessSupervisor.create(ctx, liveProcesses),
                 "runtime-detector-" + INSTANCES.incrementAndGet(), Props.empty());
@@ -302,11 +303,20 @@ public final class Detector implements AutoCloseable {
                 stopAfterFailedStart();
                 return terminated;
             }
+            if (state == State.STARTED) {
+                // Consumers of events() may be gone or never have come: a discarding one
+                // lets out what the hub still holds, so that the end behind it gets through.
+                // Under the lock: a failed probe's onTerminated may be terminating the system.
+                hub.runWith(Sink.ignore(), system);
+            }
             state = State.STOPPED;
             toClose = probe;
         }
-        // Closing completes the raw stream; the supervisor then drains and completes the output.
-        toClose.close();
+        // Null when stopped before start or after a failed start: nothing to detach then.
+        if (toClose != null) {
+            // Closing completes the raw stream; the supervisor then drains and completes the output.
+            toClose.close();
+        }
         return terminated;
     }
 

@@ -17,7 +17,6 @@ public final class EngineCounters {
     private final Map<RawEventType, LongAdder> raw = cells(RawEventType.class);
     private final Map<EventType, LongAdder> emitted = cells(EventType.class);
     private final Map<FilterReason, LongAdder> filtered = cells(FilterReason.class);
-    private final LongAdder duplicateOrOutOfOrder = new LongAdder();
     private final LongAdder procReadErrors = new LongAdder();
     private final LongAdder envUnreadable = new LongAdder();
     private final LongAdder pendingDropped = new LongAdder();
@@ -43,11 +42,6 @@ public final class EngineCounters {
 
     public void filtered(FilterReason reason) {
         filtered.get(reason).increment();
-    }
-
-    /** A raw event that contradicts what the engine knows: EXIT or FILE_OPEN of an unknown process, a second FORK. */
-    public void duplicateOrOutOfOrder() {
-        duplicateOrOutOfOrder.increment();
     }
 
     /** A /proc read that failed for another reason than the process being gone. */
@@ -92,10 +86,6 @@ public final class EngineCounters {
 
     public Map<FilterReason, Long> filteredSnapshot() {
         return snapshot(filtered, FilterReason.class);
-    }
-
-    public long duplicateOrOutOfOrderCount() {
-        return duplicateOrOutOfOrder.sum();
     }
 
     public long procReadErrorCount() {

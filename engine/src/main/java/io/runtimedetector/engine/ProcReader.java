@@ -49,12 +49,23 @@ public final class ProcReader {
      * {@code key}: if it does not, what was read may be another process' and is discarded.
      */
     public ProcSnapshot read(ProcessKey key) {
+        return read(key, true);
+    }
+
+    /**
+     * @param needEnvMatch the caller decides on the prefix: without it, and with no
+     *                     variable to report, the environment (often the largest file,
+     *                     read on every exec) is not read at all
+     */
+    public ProcSnapshot read(ProcessKey key, boolean needEnvMatch) {
         Path dir = processDir(key.pid());
         String exe = readLink(dir.resolve("exe")).orElse("");
         List<String> cmdLine = readBytes(dir.resolve("cmdline")).map(ProcReader::splitNul).orElse(List.of());
-        EnvSelector.Result envs = readBytes(dir.resolve("environ"))
-                .map(env::select)
-                .orElse(new EnvSelector.Result(Map.of(), EnvMatch.UNREADABLE));
+        boolean readEnv = !env.keys().isEmpty() || (needEnvMatch && env.filtersOnPrefix());
+        EnvSelector.Result envs = !readEnv ? new EnvSelector.Result(Map.of(), EnvMatch.MATCH)
+                : readBytes(dir.resolve("environ"))
+                        .map(env::select)
+                        .orElse(new EnvSelector.Result(Map.of(), EnvMatch.UNREADABLE));
         Status status = readBytes(dir.resolve("status")).map(ProcReader::parseStatus).orElse(Status.UNKNOWN);
         if (!isAlive(key)) {
             return ProcSnapshot.gone();

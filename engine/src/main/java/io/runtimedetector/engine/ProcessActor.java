@@ -97,7 +97,7 @@ public final class ProcessActor extends AbstractBehavior<ProcessCommand> {
 
     private Behavior<ProcessCommand> beginExec(RawEvent e, boolean envCheck) {
         followable = !e.has(RawEvent.FLAG_TRACK_FULL);
-        ProcSnapshot s = ctx.proc().read(key);
+        ProcSnapshot s = ctx.proc().read(key, envCheck);
         Optional<FilterReason> verdict = ctx.filter().judge(e.filename(), s, e.has(RawEvent.FLAG_EXCLUDED), envCheck);
         if (verdict.isPresent()) {
             return drop(verdict.get());
@@ -111,16 +111,27 @@ public final class ProcessActor extends AbstractBehavior<ProcessCommand> {
     private Behavior<ProcessCommand> beginFork(ProcessStart.Fork fork) {
         RawEvent e = fork.event();
         followable = !e.has(RawEvent.FLAG_TRACK_FULL);
-        ProcSnapshot s = ctx.proc().read(key);
+        ProcSnapshot s = ctx.proc().read(key, fork.envCheck() && !fork.requested());
         // The child runs its parent's image: the parent passed the kernel's exclusion
         // check, but only the resolved executable tells about an excluded interpreter.
-        Optional<FilterReason> verdict = ctx.filter().judge("", s, false, fork.envCheck());
+        Optional<FilterReason> verdict = fork.requested() ? Optional.empty()
+                : ctx.filter().judge("", s, false, fork.envCheck());
         if (verdict.isPresent()) {
             return drop(verdict.get());
         }
-        image = ctx.images().describe(key, s, fork.exeLink(), e);
+        // A child that exec'd before /proc was read shows its new image, whose EXEC
+        // follows: the parent's exec path would then describe another program.
+        boolean runsParentImage = s.exePath().isEmpty() || fork.exePath().isEmpty()
+                || s.exePath().equals(fork.exePath());
+        image = ctx.images().describe(key, s, runsParentImage ? fork.exeLink() : "", e);
         Instant at = ctx.clock().eventTime(e.ktimeNs());
         pending.add(event(EventType.FORK, at, image, null, null));
+        if (fork.requested()) {
+            // A FORK of a process followed on request is reported whatever the filters
+            // say, the minimum duration included, and the child is followed on the same terms.
+            requested = true;
+            return report();
+        }
         return awaitMinDuration(at);
     }
 
@@ -192,7 +203,7 @@ public final class ProcessActor extends AbstractBehavior<ProcessCommand> {
         if (phase != Phase.ENDED) {
             ctx.counters().lostExit();
             ctx.counters().pendingDropped(pending.discard());
-            getContext().getLog().debug("pid {} was reused before its EXIT arrived", key.pid());
+            getContext().getLog().debug("pid {} ended or was reused without an EXIT from the kernel", key.pid());
             return finish();
         }
         return this;
@@ -212,14 +223,14 @@ public final class ProcessActor extends AbstractBehavior<ProcessCommand> {
                 return onExit(e);
             default:
                 // The supervisor turns a FORK into a new actor; one here is a second FORK of this key.
-                ctx.counters().duplicateOrOutOfOrder();
+                ctx.counters().filtered(FilterReason.UNKNOWN_PID);
                 return this;
         }
     }
 
     /** A new image for a process already known (also an exec by a non-leader thread: same key). */
     private Behavior<ProcessCommand> onExec(RawEvent e) {
-        ProcSnapshot s = ctx.proc().read(key);
+        ProcSnapshot s = ctx.proc().read(key, false);
         if (e.has(RawEvent.FLAG_EXCLUDED) || ctx.filter().excluded(e.filename(), s.exePath())) {
             ctx.counters().filtered(FilterReason.EXCLUDED_EXE);
             if (phase == Phase.PENDING && !requested) {

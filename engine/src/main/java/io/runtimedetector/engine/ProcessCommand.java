@@ -19,7 +19,7 @@ public sealed interface ProcessCommand {
         INSTANCE
     }
 
-    /** A new process has this pid: the kernel lost this one's EXIT. */
+    /** A new process has this pid, or the process is gone: the kernel lost this one's EXIT. */
     enum Superseded implements ProcessCommand {
         INSTANCE
     }

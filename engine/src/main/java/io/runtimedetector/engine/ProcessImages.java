@@ -2,6 +2,9 @@ package io.runtimedetector.engine;
 
 import io.runtimedetector.event.ProcessInfo;
 import io.runtimedetector.probe.RawEvent;
+import java.io.IOException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 
 /**
  * Builds the {@link ProcessInfo} of an image from /proc, falling back field by field to
@@ -10,9 +13,22 @@ import io.runtimedetector.probe.RawEvent;
 public final class ProcessImages {
 
     private final EngineClock clock;
+    private final boolean resolveLocally;
 
+    /** Never resolves a path itself: /proc/PID/exe is the only source of the executable. */
     public ProcessImages(EngineClock clock) {
+        this(clock, false);
+    }
+
+    /**
+     * @param resolveLocally the detector reads its own /proc, so a process in its PID
+     *                       namespace most likely shares its file system: when a process
+     *                       is gone before /proc/PID/exe could be read, the exec'd path is
+     *                       resolved here instead
+     */
+    public ProcessImages(EngineClock clock, boolean resolveLocally) {
         this.clock = clock;
+        this.resolveLocally = resolveLocally;
     }
 
     /**
@@ -24,7 +40,21 @@ public final class ProcessImages {
         int uid = s.uid() != ProcSnapshot.UNKNOWN ? s.uid() : raw != null ? raw.uid() : -1;
         int containerPid = s.nsPid() != ProcSnapshot.UNKNOWN ? s.nsPid() : raw != null ? raw.nsPid() : 0;
         var cmdLine = !s.cmdLine().isEmpty() || raw == null ? s.cmdLine() : raw.args();
-        return new ProcessInfo(ppid, uid, containerPid, s.exePath(), exeLink, cmdLine, s.envs(),
+        String exePath = s.exePath().isEmpty() && raw != null && raw.nsPid() == raw.pid()
+                ? resolved(exeLink) : s.exePath();
+        return new ProcessInfo(ppid, uid, containerPid, exePath, exeLink, cmdLine, s.envs(),
                 clock.startTime(key.startBootTimeNs()));
+    }
+
+    /** A short-lived process (think /bin/true) is often gone before the engine reads its exe link. */
+    private String resolved(String exeLink) {
+        if (!resolveLocally || !exeLink.startsWith("/")) {
+            return "";
+        }
+        try {
+            return Path.of(exeLink).toRealPath().toString();
+        } catch (IOException | InvalidPathException | SecurityException e) {
+            return "";
+        }
     }
 }

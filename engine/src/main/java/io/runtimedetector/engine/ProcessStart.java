@@ -17,10 +17,12 @@ public sealed interface ProcessStart {
     /**
      * A followed process forked this one; it runs its parent's image until it execs.
      *
-     * @param envCheck inherited from the parent: its prefix was never established
-     * @param exeLink  the path the parent's image was exec'd by
+     * @param envCheck  inherited from the parent: its prefix was never established
+     * @param exeLink   the path the parent's image was exec'd by
+     * @param exePath   what the parent's image resolved to, "" when unknown
+     * @param requested the parent is followed on request: so is this child, whatever the filters say
      */
-    record Fork(RawEvent event, boolean envCheck, String exeLink) implements ProcessStart {
+    record Fork(RawEvent event, boolean envCheck, String exeLink, String exePath, boolean requested) implements ProcessStart {
     }
 
     /**

@@ -2,6 +2,7 @@ package io.runtimedetector.engine;
 
 import io.runtimedetector.FilterReason;
 import io.runtimedetector.probe.RawEvent;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,18 +35,32 @@ public final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand>
         final boolean envCheck;
         /** Path given to the newest exec: the exe link of a child forked now. */
         String exeLink;
+        /** What that exec resolved to, "" when unknown: tells whether a child still runs it. */
+        String exePath;
+        /** Followed on request, itself or an ancestor: its children are too. */
+        boolean requested;
+        /** Found gone by a resync after a kernel loss; forgotten if still so at the next one. */
+        boolean seenGone;
 
-        Entry(ProcessKey key, ActorRef<ProcessCommand> actor, boolean envCheck, String exeLink) {
+        Entry(ProcessKey key, ActorRef<ProcessCommand> actor, boolean envCheck, String exeLink, String exePath,
+                boolean requested) {
             this.key = key;
             this.actor = actor;
             this.envCheck = envCheck;
             this.exeLink = exeLink;
+            this.exePath = exePath;
+            this.requested = requested;
         }
     }
+
+    /** How often the kernel's loss counter is checked. */
+    public static final Duration LOSS_CHECK_INTERVAL = Duration.ofSeconds(5);
 
     private final EngineContext ctx;
     private final Map<Integer, Entry> live = new HashMap<>();
     private final AtomicInteger liveGauge;
+    private long kernelLostSeen;
+    private boolean suspects;
     private int stoppingChildren = -1;
     private Throwable failure;
 
@@ -57,7 +72,16 @@ public final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand>
 
     /** @param liveGauge set to the number of processes followed, for metrics read from other threads */
     public static Behavior<SupervisorCommand> create(EngineContext ctx, AtomicInteger liveGauge) {
-        return Behaviors.setup(context -> new ProcessSupervisor(context, ctx, liveGauge));
+        return create(ctx, liveGauge, LOSS_CHECK_INTERVAL);
+    }
+
+    /** @param lossCheckInterval how often to look for events the kernel lost */
+    public static Behavior<SupervisorCommand> create(EngineContext ctx, AtomicInteger liveGauge,
+            Duration lossCheckInterval) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+            timers.startTimerAtFixedRate(SupervisorCommand.CheckLosses.INSTANCE, lossCheckInterval);
+            return new ProcessSupervisor(context, ctx, liveGauge);
+        }));
     }
 
     @Override
@@ -69,6 +93,7 @@ public final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand>
                 .onMessage(SupervisorCommand.Barrier.class, this::onBarrier)
                 .onMessage(SupervisorCommand.ProcessEnded.class, this::onProcessEnded)
                 .onMessage(SupervisorCommand.ChildStopped.class, this::onChildStopped)
+                .onMessageEquals(SupervisorCommand.CheckLosses.INSTANCE, this::onCheckLosses)
                 .onMessageEquals(SupervisorCommand.StreamCompleted.INSTANCE, () -> shutdown(null))
                 .onMessage(SupervisorCommand.StreamFailed.class, failed -> shutdown(failed.cause()))
                 .build();
@@ -104,6 +129,7 @@ public final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand>
             // A new image of a followed process, also when a non-leader thread exec'd: same key.
             if (!e.has(RawEvent.FLAG_EXCLUDED)) {
                 known.exeLink = e.filename();
+                known.exePath = ctx.proc().exePath(e.pid());
             }
             known.actor.tell(new ProcessCommand.Raw(e));
             return;
@@ -115,7 +141,8 @@ public final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand>
             return;
         }
         ProcessKey key = new ProcessKey(e.pid(), e.startBootTimeNs());
-        if (ctx.filter().excluded(e.filename(), ctx.proc().exePath(e.pid()))) {
+        String exePath = ctx.proc().exePath(e.pid());
+        if (ctx.filter().excluded(e.filename(), exePath)) {
             // Decided here, not in the actor, so that a child it forks meanwhile finds no
             // parent and is judged on its own exec, as when the kernel excludes by path.
             ctx.counters().filtered(FilterReason.EXCLUDED_EXE);
@@ -123,7 +150,7 @@ public final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand>
             return;
         }
         boolean envCheck = ctx.filter().envPrefixConfigured() && !e.has(RawEvent.FLAG_ENV_MATCH);
-        spawn(key, new ProcessStart.Exec(e, envCheck), envCheck, e.filename());
+        spawn(key, new ProcessStart.Exec(e, envCheck), envCheck, e.filename(), exePath, false);
     }
 
     private void onFork(RawEvent e) {
@@ -135,11 +162,12 @@ public final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand>
             return;
         }
         if (current(e.pid(), e.startBootTimeNs()) != null) {
-            ctx.counters().duplicateOrOutOfOrder();
+            ctx.counters().filtered(FilterReason.UNKNOWN_PID); // a duplicate: counted where metrics show it
             return;
         }
         ProcessKey key = new ProcessKey(e.pid(), e.startBootTimeNs());
-        spawn(key, new ProcessStart.Fork(e, parent.envCheck, parent.exeLink), parent.envCheck, parent.exeLink);
+        spawn(key, new ProcessStart.Fork(e, parent.envCheck, parent.exeLink, parent.exePath, parent.requested),
+                parent.envCheck, parent.exeLink, parent.exePath, parent.requested);
     }
 
     /** FILE_OPEN and EXIT: only for a process an actor follows. */
@@ -160,12 +188,50 @@ public final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand>
         if (known != null) {
             // Already followed since its exec was seen; a request only adds that its EXIT is due.
             if (adopt.requested()) {
+                known.requested = true;
                 known.actor.tell(ProcessCommand.MarkRequested.INSTANCE);
             }
             return this;
         }
         spawn(adopt.key(), new ProcessStart.Adopted(adopt.snapshot(), adopt.foundAt(), adopt.requested()),
-                false, "");
+                false, "", adopt.snapshot().exePath(), adopt.requested());
+        liveGauge.set(live.size());
+        return this;
+    }
+
+    /**
+     * After the kernel lost events, some EXITs may never come: processes followed here
+     * that are gone from /proc twice in a row (so not merely with an EXIT in flight) are
+     * forgotten and counted as lost exits, which keeps memory bounded and the loss visible.
+     */
+    private Behavior<SupervisorCommand> onCheckLosses() {
+        if (stoppingChildren >= 0) {
+            return this;
+        }
+        long lost = ctx.probe().counters().ringBufferLost();
+        boolean newLoss = lost > kernelLostSeen;
+        if (newLoss) {
+            getContext().getLog().warn("the kernel's ring buffer overflowed: {} events lost so far ({} new);"
+                    + " checking the {} followed processes against /proc", lost, lost - kernelLostSeen, live.size());
+            kernelLostSeen = lost;
+        }
+        if (!newLoss && !suspects) {
+            return this;
+        }
+        suspects = false;
+        var entries = live.values().iterator();
+        while (entries.hasNext()) {
+            Entry entry = entries.next();
+            if (ctx.proc().isAlive(entry.key)) {
+                entry.seenGone = false;
+            } else if (entry.seenGone) {
+                entries.remove();
+                entry.actor.tell(ProcessCommand.Superseded.INSTANCE);
+            } else {
+                entry.seenGone = true;
+                suspects = true;
+            }
+        }
         liveGauge.set(live.size());
         return this;
     }
@@ -195,13 +261,14 @@ public final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand>
         return null;
     }
 
-    private void spawn(ProcessKey key, ProcessStart start, boolean envCheck, String exeLink) {
+    private void spawn(ProcessKey key, ProcessStart start, boolean envCheck, String exeLink, String exePath,
+            boolean requested) {
         Behavior<ProcessCommand> behavior = Behaviors.supervise(
                 ProcessActor.create(key, start, ctx, getContext().getSelf()))
                 // A bug in handling one event must not lose the process' later events.
                 .onFailure(SupervisorStrategy.resume().withLoggingEnabled(true));
         ActorRef<ProcessCommand> actor = getContext().spawnAnonymous(behavior);
-        live.put(key.pid(), new Entry(key, actor, envCheck, exeLink));
+        live.put(key.pid(), new Entry(key, actor, envCheck, exeLink, exePath, requested));
     }
 
     private Behavior<SupervisorCommand> onProcessEnded(SupervisorCommand.ProcessEnded ended) {

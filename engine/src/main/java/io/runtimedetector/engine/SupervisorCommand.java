@@ -34,6 +34,11 @@ public sealed interface SupervisorCommand {
             implements SupervisorCommand {
     }
 
+    /** Time to compare the kernel's loss counter with what was seen before. */
+    enum CheckLosses implements SupervisorCommand {
+        INSTANCE
+    }
+
     /** Answered once every message sent before it has been handled. */
     record Barrier(ActorRef<Done> replyTo) implements SupervisorCommand {
     }

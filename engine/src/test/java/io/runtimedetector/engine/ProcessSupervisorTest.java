@@ -1,0 +1,182 @@
+package io.runtimedetector.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import io.runtimedetector.event.EventType;
+import io.runtimedetector.event.ProcessEvent;
+import io.runtimedetector.probe.ProbeCounters;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.testkit.TestSubscriber;
+import org.apache.pekko.stream.testkit.javadsl.TestSink;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The supervisor on its own, driven message by message as the stream and the scanner
+ * drive it: the ack protocol that is the raw stream's backpressure, the barrier that
+ * {@code start()} waits on, and the orderly end that lets no routed event be cut off.
+ */
+class ProcessSupervisorTest {
+
+    private static final Duration LOSS_CHECK = Duration.ofMillis(100);
+    private static ActorTestKit kit;
+
+    @TempDir
+    Path procRoot;
+    private FakeProcfs procfs;
+    private final AtomicInteger live = new AtomicInteger();
+    private TestSubscriber.Probe<ProcessEvent> out;
+    private TestProbe<SupervisorCommand.StreamAck> acks;
+
+    @BeforeAll
+    static void startKit() {
+        kit = TestKits.create();
+    }
+
+    @AfterAll
+    static void stopKit() {
+        kit.shutdownTestKit();
+    }
+
+    @BeforeEach
+    void setUp() {
+        procfs = new FakeProcfs(procRoot);
+        acks = kit.createTestProbe();
+    }
+
+    private FakeProbe probe;
+    private EngineCounters counters;
+
+    private ActorRef<SupervisorCommand> supervisor(Duration minDuration) {
+        counters = new EngineCounters();
+        probe = new FakeProbe(kit.system());
+        ProcReader proc = new ProcReader(procRoot, new EnvSelector(Set.of(), ""), counters);
+        EngineClock clock = EngineClock.fromProc(proc, Clock.systemUTC());
+        Pair<BoundedSourceQueue<ProcessEvent>, TestSubscriber.Probe<ProcessEvent>> output =
+                Source.<ProcessEvent>queue(64).toMat(TestSink.create(kit.system()), Keep.both()).run(kit.system());
+        out = output.second();
+        out.request(64);
+        EngineContext ctx = new EngineContext(minDuration, List.of(), 8, new ExecFilter(Set.of(), false, counters),
+                proc, new ProcessImages(clock), clock, probe,
+                new EventOutput(output.first(), counters), counters);
+        ActorRef<SupervisorCommand> supervisor = kit.spawn(ProcessSupervisor.create(ctx, live, LOSS_CHECK));
+        supervisor.tell(new SupervisorCommand.StreamInit(acks.getRef()));
+        acks.expectMessage(SupervisorCommand.StreamAck.INSTANCE);
+        return supervisor;
+    }
+
+    @Test
+    void everyBatchIsAcknowledgedOnceSoThatTheNextMayCome() {
+        ActorRef<SupervisorCommand> supervisor = supervisor(Duration.ZERO);
+        SimProcess p = SimProcess.of(1400, 1.0);
+        p.in(procfs).create();
+
+        supervisor.tell(new SupervisorCommand.RawBatch(List.of(p.exec("/usr/bin/a", "a")), acks.getRef()));
+        acks.expectMessage(SupervisorCommand.StreamAck.INSTANCE);
+        acks.expectNoMessage(Duration.ofMillis(100));
+        assertEquals(EventType.EXEC, out.expectNext().type());
+
+        supervisor.tell(new SupervisorCommand.RawBatch(List.of(p.exit()), acks.getRef()));
+        acks.expectMessage(SupervisorCommand.StreamAck.INSTANCE);
+        assertEquals(EventType.EXIT, out.expectNext().type());
+    }
+
+    @Test
+    void barrierIsAnsweredAfterTheAdoptionsSentBeforeIt() {
+        ActorRef<SupervisorCommand> supervisor = supervisor(Duration.ofSeconds(30));
+        SimProcess p = SimProcess.of(1401, 5.0);
+        p.in(procfs).create();
+        ProcessKey key = new ProcessKey(p.pid(), p.startBootTimeNs() / ProcessKey.NANOS_PER_TICK
+                * ProcessKey.NANOS_PER_TICK);
+        TestProbe<Done> barrier = kit.createTestProbe();
+
+        supervisor.tell(new SupervisorCommand.Adopt(key, ProcSnapshot.gone(), Instant.now(), false));
+        supervisor.tell(new SupervisorCommand.Barrier(barrier.getRef()));
+        barrier.expectMessage(Done.getInstance());
+        assertEquals(1, live.get(), "the adopted process is known by the time the barrier answers");
+    }
+
+    @Test
+    void endOfTheStreamLetsRoutedEventsOutThenCompletesWithoutPendingOnes() {
+        ActorRef<SupervisorCommand> supervisor = supervisor(Duration.ofMillis(200));
+        SimProcess reported = SimProcess.of(1402, 1.0);
+        SimProcess pending = SimProcess.of(1403, 1.0);
+        reported.in(procfs).create();
+        pending.in(procfs).create();
+        supervisor.tell(new SupervisorCommand.RawBatch(List.of(reported.exec("/usr/bin/a", "a")), acks.getRef()));
+        assertEquals(EventType.EXEC, out.expectNext(SyntheticDetector.WAIT).type());
+
+        // The EXIT is routed before the end: it must come out. The new process is still pending: it must not.
+        supervisor.tell(new SupervisorCommand.RawBatch(
+                List.of(reported.exit(), pending.exec("/usr/bin/b", "b")), acks.getRef()));
+        supervisor.tell(SupervisorCommand.StreamCompleted.INSTANCE);
+        ProcessEvent exit = out.expectNext();
+        assertEquals(EventType.EXIT + ":1402", exit.type() + ":" + exit.pid());
+        out.expectComplete();
+
+        TestProbe<Object> watcher = kit.createTestProbe();
+        watcher.expectTerminated(supervisor);
+        assertEquals(0, live.get());
+    }
+
+    @Test
+    void failureOfTheStreamFailsTheOutputWithItsCause() {
+        ActorRef<SupervisorCommand> supervisor = supervisor(Duration.ofSeconds(30));
+        SimProcess p = SimProcess.of(1404, 1.0);
+        p.in(procfs).create();
+        supervisor.tell(new SupervisorCommand.RawBatch(List.of(p.exec("/usr/bin/a", "a")), acks.getRef()));
+
+        RuntimeException boom = new RuntimeException("probe broke");
+        supervisor.tell(new SupervisorCommand.StreamFailed(boom));
+        assertSame(boom, out.expectError());
+        kit.createTestProbe().expectTerminated(supervisor);
+    }
+
+    @Test
+    void afterAKernelLossProcessesGoneFromProcAreForgottenAsLostExits() {
+        ActorRef<SupervisorCommand> supervisor = supervisor(Duration.ZERO);
+        SimProcess gone = SimProcess.of(1405, 1.0);
+        SimProcess alive = SimProcess.of(1406, 1.0);
+        gone.in(procfs).create();
+        alive.in(procfs).create();
+        supervisor.tell(new SupervisorCommand.RawBatch(
+                List.of(gone.exec("/usr/bin/a", "a"), alive.exec("/usr/bin/b", "b")), acks.getRef()));
+        out.expectNext(SyntheticDetector.WAIT);
+        out.expectNext(SyntheticDetector.WAIT);
+        assertEquals(2, live.get());
+
+        // The EXIT of 1405 was in the ring buffer when it overflowed: it never comes.
+        procfs.remove(gone.pid());
+        probe.counters(new ProbeCounters(1, 0, 0, 0, 0, 0, 0, 0));
+        long deadline = System.nanoTime() + SyntheticDetector.WAIT.toNanos();
+        while (live.get() != 1 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(1, live.get(), "only the process still in /proc is followed");
+        assertEquals(1, counters.lostExitCount());
+
+        // The survivor is still followed: its EXIT comes out.
+        supervisor.tell(new SupervisorCommand.RawBatch(List.of(alive.exit()), acks.getRef()));
+        ProcessEvent exit = out.expectNext(SyntheticDetector.WAIT);
+        assertEquals(EventType.EXIT + ":1406", exit.type() + ":" + exit.pid());
+        out.expectNoMessage(Duration.ofMillis(300));
+    }
+}

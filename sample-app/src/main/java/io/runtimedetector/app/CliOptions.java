@@ -1,0 +1,64 @@
+package io.runtimedetector.app;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The parsed and validated command line. Every value is already checked, so building the
+ * detector from it cannot fail on a bad flag.
+ *
+ * @param command             run, or print help or version and exit
+ * @param envPrefix           report only processes with an environment variable starting with this
+ * @param envKeys             environment variables to copy into events
+ * @param excludedExecutables absolute paths of executables never reported
+ * @param minDuration         processes that exit sooner are not reported
+ * @param openTriggers        absolute paths whose opening is reported as FILE_OPEN
+ * @param trackPids           processes to report from the start, whatever their environment
+ * @param procPath            where the host's /proc is mounted
+ * @param format              text or JSON lines
+ * @param output              a file for the events instead of stdout
+ * @param logLevel            the root log level, e.g. INFO
+ * @param statsInterval       how often to log the detector's metrics; empty: never
+ */
+public record CliOptions(
+        Command command,
+        Optional<String> envPrefix,
+        List<String> envKeys,
+        List<Path> excludedExecutables,
+        Duration minDuration,
+        List<Path> openTriggers,
+        List<Integer> trackPids,
+        Path procPath,
+        OutputFormat format,
+        Optional<Path> output,
+        String logLevel,
+        Optional<Duration> statsInterval) {
+
+    public static final Duration DEFAULT_MIN_DURATION = Duration.ofSeconds(1);
+    public static final Path DEFAULT_PROC = Path.of("/proc");
+    public static final String DEFAULT_LOG_LEVEL = "INFO";
+
+    public CliOptions {
+        Objects.requireNonNull(command, "command");
+        Objects.requireNonNull(envPrefix, "envPrefix");
+        envKeys = List.copyOf(envKeys);
+        excludedExecutables = List.copyOf(excludedExecutables);
+        Objects.requireNonNull(minDuration, "minDuration");
+        openTriggers = List.copyOf(openTriggers);
+        trackPids = List.copyOf(trackPids);
+        Objects.requireNonNull(procPath, "procPath");
+        Objects.requireNonNull(format, "format");
+        Objects.requireNonNull(output, "output");
+        Objects.requireNonNull(logLevel, "logLevel");
+        Objects.requireNonNull(statsInterval, "statsInterval");
+    }
+
+    /** Just a command (help, version) with every setting at its default. */
+    static CliOptions only(Command command) {
+        return new CliOptions(command, Optional.empty(), List.of(), List.of(), DEFAULT_MIN_DURATION, List.of(), List.of(),
+                DEFAULT_PROC, OutputFormat.TEXT, Optional.empty(), DEFAULT_LOG_LEVEL, Optional.empty());
+    }
+}

@@ -1,0 +1,14 @@
+package io.runtimedetector.app;
+
+/** The process exit statuses, as documented in {@code --help}. */
+final class ExitCode {
+
+    static final int OK = 0;
+    static final int FAILED = 1;
+    static final int USAGE = 2;
+    /** EX_NOPERM from sysexits.h: lets scripts and probes tell missing privileges from other failures. */
+    static final int NO_PRIVILEGES = 77;
+
+    private ExitCode() {
+    }
+}

@@ -1,0 +1,72 @@
+package io.runtimedetector.app;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code runtime-detector}: flags in, events out. {@link #run} returns the exit status
+ * instead of exiting, so that everything but the final {@code System.exit} is testable.
+ */
+public final class Main {
+
+    static final String PROGRAM = "runtime-detector";
+
+    private final PrintStream out;
+    private final PrintStream err;
+    private final Map<String, String> environment;
+
+    Main(PrintStream out, PrintStream err, Map<String, String> environment) {
+        this.out = out;
+        this.err = err;
+        this.environment = environment;
+    }
+
+    public static void main(String[] args) {
+        int status = new Main(System.out, System.err, System.getenv()).run(args);
+        System.exit(status);
+    }
+
+    /** Runs the command; for a running detector, returns only if it ends on its own. */
+    int run(String... args) {
+        CliOptions options;
+        try {
+            options = new CliParser(environment).parse(List.of(args));
+        } catch (UsageException e) {
+            return usageError(e);
+        }
+        return switch (options.command()) {
+            case HELP -> {
+                out.print(HelpText.TEXT);
+                out.flush();
+                yield ExitCode.OK;
+            }
+            case VERSION -> {
+                out.println(PROGRAM + " " + VersionInfo.version());
+                out.flush();
+                yield ExitCode.OK;
+            }
+            case RUN -> runDetector(options);
+        };
+    }
+
+    private int runDetector(CliOptions options) {
+        try {
+            return new DetectorApp(options, out, err).run();
+        } catch (UsageException e) {
+            return usageError(e);
+        } catch (RuntimeException e) {
+            // Before the detector exists (logging, actor system): still one line, no stack trace.
+            err.println(PROGRAM + ": cannot start: " + e);
+            err.flush();
+            return ExitCode.FAILED;
+        }
+    }
+
+    private int usageError(UsageException e) {
+        err.println(PROGRAM + ": " + e.getMessage());
+        err.println("Try '" + PROGRAM + " --help' for more information.");
+        err.flush();
+        return ExitCode.USAGE;
+    }
+}

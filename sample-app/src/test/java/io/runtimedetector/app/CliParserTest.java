@@ -1,0 +1,213 @@
+package io.runtimedetector.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class CliParserTest {
+
+    private final CliParser parser = new CliParser(Map.of());
+
+    private CliOptions parse(String... args) throws UsageException {
+        return parser.parse(List.of(args));
+    }
+
+    @Test
+    void defaults() throws Exception {
+        CliOptions options = parse();
+        assertEquals(Command.RUN, options.command());
+        assertEquals(Optional.empty(), options.envPrefix());
+        assertEquals(List.of(), options.envKeys());
+        assertEquals(List.of(), options.excludedExecutables());
+        assertEquals(Duration.ofSeconds(1), options.minDuration());
+        assertEquals(List.of(), options.openTriggers());
+        assertEquals(List.of(), options.trackPids());
+        assertEquals(Path.of("/proc"), options.procPath());
+        assertEquals(OutputFormat.TEXT, options.format());
+        assertEquals(Optional.empty(), options.output());
+        assertEquals("INFO", options.logLevel());
+        assertEquals(Optional.empty(), options.statsInterval());
+    }
+
+    @Test
+    void everyFlagWithASeparateValue() throws Exception {
+        CliOptions options = parse(
+                "--env-prefix", "RD_", "--env", "RD_ID", "--env", "HOME",
+                "--exclude-exe", "/usr/bin/bash", "--exclude-exe", "/bin/sleep",
+                "--min-duration", "250ms", "--open-trigger", "/etc/passwd", "--open-trigger", "/etc/shadow",
+                "--track-pid", "1", "--track-pid", "4242", "--proc", "/host/proc", "--format", "json",
+                "--output", "events.jsonl", "--log-level", "debug", "--stats-interval", "2m");
+        assertEquals(expectedFull(), options);
+    }
+
+    @Test
+    void everyFlagWithAnEqualsSign() throws Exception {
+        CliOptions options = parse(
+                "--env-prefix=RD_", "--env=RD_ID", "--env=HOME",
+                "--exclude-exe=/usr/bin/bash", "--exclude-exe=/bin/sleep",
+                "--min-duration=250ms", "--open-trigger=/etc/passwd", "--open-trigger=/etc/shadow",
+                "--track-pid=1", "--track-pid=4242", "--proc=/host/proc", "--format=json",
+                "--output=events.jsonl", "--log-level=debug", "--stats-interval=2m");
+        assertEquals(expectedFull(), options);
+    }
+
+    private static CliOptions expectedFull() {
+        return new CliOptions(Command.RUN, Optional.of("RD_"), List.of("RD_ID", "HOME"),
+                List.of(Path.of("/usr/bin/bash"), Path.of("/bin/sleep")), Duration.ofMillis(250),
+                List.of(Path.of("/etc/passwd"), Path.of("/etc/shadow")), List.of(1, 4242), Path.of("/host/proc"),
+                OutputFormat.JSON, Optional.of(Path.of("events.jsonl")), "DEBUG", Optional.of(Duration.ofMinutes(2)));
+    }
+
+    @Test
+    void onlyTheValueAfterTheFirstEqualsSignIsTheValue() throws Exception {
+        assertEquals(Path.of("/tmp/a=b"), parse("--output=/tmp/a=b").output().orElseThrow());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0, PT0S", "250ms, PT0.25S", "1s, PT1S", "2m, PT2M", "1h, PT1H", "0ms, PT0S"})
+    void durations(String text, Duration expected) throws Exception {
+        assertEquals(expected, parse("--min-duration", text).minDuration());
+    }
+
+    @Test
+    void helpAndVersionStopParsing() throws Exception {
+        assertEquals(Command.HELP, parse("--env", "A", "--help", "--no-such-flag").command());
+        assertEquals(Command.VERSION, parse("--version").command());
+        assertEquals(Command.HELP, parse("--help", "--version").command());
+    }
+
+    @Test
+    void procComesFromHostProcfsUnlessTheFlagIsGiven() throws Exception {
+        CliParser inPod = new CliParser(Map.of("HOST_PROCFS", "/host/proc"));
+        assertEquals(Path.of("/host/proc"), inPod.parse(List.of()).procPath());
+        assertEquals(Path.of("/other/proc"), inPod.parse(List.of("--proc", "/other/proc")).procPath());
+        assertEquals(Path.of("/proc"), new CliParser(Map.of("HOST_PROCFS", "")).parse(List.of()).procPath());
+    }
+
+    @Test
+    void aRelativeHostProcfsIsRefusedByName() {
+        CliParser inPod = new CliParser(Map.of("HOST_PROCFS", "host/proc"));
+        assertRefused("HOST_PROCFS: 'host/proc' is a relative path; give an absolute one", () -> inPod.parse(List.of()));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            --min-duration|1x|--min-duration: '1x' is not a duration (use e.g. 0, 250ms, 1s, 2m)
+            --min-duration|-1s|--min-duration: '-1s' is negative; the duration must be 0 or more
+            --min-duration|5|--min-duration: '5' has no unit (use ms, s, m or h)
+            --min-duration|99999999999999999999s|--min-duration: '99999999999999999999s' is too large
+            --min-duration|9223372036854775807h|--min-duration: '9223372036854775807h' is too large
+            --stats-interval|soon|--stats-interval: 'soon' is not a duration (use e.g. 0, 250ms, 1s, 2m)
+            --stats-interval|0|--stats-interval: must be more than 0 (leave the flag out for no periodic stats)
+            --exclude-exe|bin/bash|--exclude-exe: 'bin/bash' is a relative path; give an absolute one
+            --open-trigger|etc/passwd|--open-trigger: 'etc/passwd' is a relative path; give an absolute one
+            --proc|proc|--proc: 'proc' is a relative path; give an absolute one
+            --env-prefix|A=B|--env-prefix: 'A=B' contains '=', which cannot be part of a variable name
+            --env|A=B|--env: 'A=B' contains '=', which cannot be part of a variable name
+            --track-pid|abc|--track-pid: 'abc' is not a process id (a positive whole number)
+            --track-pid|0|--track-pid: '0' is not a process id (a positive whole number)
+            --track-pid|-5|--track-pid: '-5' is not a process id (a positive whole number)
+            --track-pid|99999999999|--track-pid: '99999999999' is not a process id (a positive whole number)
+            --format|xml|--format: 'xml' is not a format (use text or json)
+            --log-level|loud|--log-level: 'loud' is not a level (use trace, debug, info, warn, error or off)
+            """)
+    void badValuesAreRefusedNamingTheFlag(String flag, String value, String message) {
+        assertRefused(message, () -> parse(flag, value));
+        assertRefused(message, () -> parse(flag + "=" + value));
+    }
+
+    @Test
+    void anOverLongPrefixIsRefused() throws Exception {
+        String max = "P".repeat(63);
+        assertEquals(Optional.of(max), parse("--env-prefix", max).envPrefix());
+        assertRefused("--env-prefix: '" + max + "Q' is 64 bytes long; at most 63 are allowed",
+                () -> parse("--env-prefix", max + "Q"));
+        // Bytes, not characters: the kernel compares bytes.
+        String wide = "É".repeat(32);
+        assertRefused("--env-prefix: '" + wide + "' is 64 bytes long; at most 63 are allowed",
+                () -> parse("--env-prefix", wide));
+    }
+
+    @Test
+    void pathsAreNormalizedAndRepeatsCountOnce() throws Exception {
+        CliOptions options = parse("--exclude-exe", "/bin/../bin/bash", "--exclude-exe", "/bin/bash",
+                "--open-trigger", "/etc/./passwd", "--open-trigger", "/etc/passwd");
+        assertEquals(List.of(Path.of("/bin/bash")), options.excludedExecutables());
+        assertEquals(List.of(Path.of("/etc/passwd")), options.openTriggers());
+    }
+
+    @Test
+    void theKernelTablesLimitHowManyPathsAreAccepted() throws Exception {
+        // 32 excluded executables in the kernel, one of which is always /pause.
+        assertEquals(31, parse(repeated("--exclude-exe", "/x/bin", 31)).excludedExecutables().size());
+        List<String> withPause = new java.util.ArrayList<>(List.of(repeated("--exclude-exe", "/x/bin", 31)));
+        withPause.addAll(List.of("--exclude-exe", "/pause"));
+        assertEquals(32, parser.parse(withPause).excludedExecutables().size());
+        assertRefused("--exclude-exe: given for 32 paths; at most 31 are supported (/pause is always excluded)",
+                () -> parse(repeated("--exclude-exe", "/x/bin", 32)));
+        assertEquals(64, parse(repeated("--open-trigger", "/x/file", 64)).openTriggers().size());
+        assertRefused("--open-trigger: given for 65 paths; at most 64 are supported",
+                () -> parse(repeated("--open-trigger", "/x/file", 65)));
+    }
+
+    @Test
+    void aPathLongerThanTheKernelComparesIsRefused() throws Exception {
+        String max = "/" + "a".repeat(254);
+        assertEquals(Path.of(max), parse("--open-trigger", max).openTriggers().get(0));
+        assertRefused("--exclude-exe: '" + max + "b' is 256 bytes long; at most 255 are allowed",
+                () -> parse("--exclude-exe", max + "b"));
+        assertRefused("--open-trigger: '" + max + "b' is 256 bytes long; at most 255 are allowed",
+                () -> parse("--open-trigger", max + "b"));
+    }
+
+    private static String[] repeated(String flag, String pathPrefix, int count) {
+        String[] args = new String[count * 2];
+        for (int i = 0; i < count; i++) {
+            args[2 * i] = flag;
+            args[2 * i + 1] = pathPrefix + i;
+        }
+        return args;
+    }
+
+    @Test
+    void emptyValuesAreRefused() {
+        assertRefused("--env-prefix: must not be empty (leave the flag out to report every process)",
+                () -> parse("--env-prefix="));
+        assertRefused("--env: must not be empty", () -> parse("--env="));
+        assertRefused("--output: must not be empty", () -> parse("--output="));
+    }
+
+    @Test
+    void unknownFlagsAndStrayArgumentsAreRefused() {
+        assertRefused("--colour: unknown flag", () -> parse("--colour", "red"));
+        assertRefused("--colour: unknown flag", () -> parse("--colour=red"));
+        assertRefused("json: unexpected argument (flags start with --)", () -> parse("--format", "text", "json"));
+        assertRefused("-h: unexpected argument (flags start with --)", () -> parse("-h"));
+    }
+
+    @Test
+    void aMissingValueIsRefused() {
+        assertRefused("--env-prefix: missing value", () -> parse("--env-prefix"));
+        assertRefused("--format: missing value", () -> parse("--format", "--env", "A"));
+        assertRefused("--track-pid: missing value", () -> parse("--env", "A", "--track-pid"));
+    }
+
+    @Test
+    void flagsWithoutValueRefuseOne() {
+        assertRefused("--help: takes no value", () -> parse("--help=yes"));
+        assertRefused("--version: takes no value", () -> parse("--version=1"));
+    }
+
+    private static void assertRefused(String message, org.junit.jupiter.api.function.Executable parse) {
+        UsageException refused = assertThrows(UsageException.class, parse);
+        assertEquals(message, refused.getMessage());
+    }
+}

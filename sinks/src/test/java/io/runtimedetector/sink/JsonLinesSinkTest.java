@@ -1,0 +1,81 @@
+package io.runtimedetector.sink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JsonLinesSinkTest {
+
+    private final JsonEventFormat json = new JsonEventFormat();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void eachEventIsOnDiskAsSoonAsAcceptReturns() throws Exception {
+        Path file = dir.resolve("events.jsonl");
+        JsonLinesSink sink = JsonLinesSink.toFile(file);
+        sink.accept(TestEvents.exec(1));
+        assertEquals(List.of(json.format(TestEvents.exec(1))), Files.readAllLines(file));
+        sink.accept(TestEvents.exit(1));
+        assertEquals(List.of(json.format(TestEvents.exec(1)), json.format(TestEvents.exit(1))), Files.readAllLines(file));
+        sink.close();
+    }
+
+    @Test
+    void appendsToAnExistingFileAndReopensAfterARestart() throws Exception {
+        Path file = dir.resolve("events.jsonl");
+        Files.writeString(file, "earlier\n");
+        JsonLinesSink sink = JsonLinesSink.toFile(file);
+        sink.accept(TestEvents.exec(1));
+        sink.close();
+        // What SinkRunner does on a restart: close, then accept again.
+        sink.accept(TestEvents.exec(2));
+        sink.close();
+        assertEquals(List.of("earlier", json.format(TestEvents.exec(1)), json.format(TestEvents.exec(2))),
+                Files.readAllLines(file));
+    }
+
+    @Test
+    void aFileThatCannotBeOpenedIsReportedAtOnce() {
+        assertThrows(IOException.class, () -> JsonLinesSink.toFile(dir.resolve("missing-dir/events.jsonl")));
+    }
+
+    @Test
+    void aBorrowedStreamIsFlushedButNotClosed() throws Exception {
+        CloseTrackingStream out = new CloseTrackingStream();
+        JsonLinesSink sink = JsonLinesSink.toStream("test", out);
+        sink.accept(TestEvents.fork(3));
+        sink.close();
+        assertEquals(json.format(TestEvents.fork(3)) + "\n", out.toString(StandardCharsets.UTF_8));
+        assertFalse(out.closed);
+    }
+
+    @Test
+    void textLinesGoToTheirFileToo() throws Exception {
+        Path file = dir.resolve("events.txt");
+        try (TextLinesSink sink = TextLinesSink.toFile(file)) {
+            sink.accept(TestEvents.fileOpen(4));
+        }
+        assertEquals(List.of(new TextEventFormat().format(TestEvents.fileOpen(4))), Files.readAllLines(file));
+    }
+
+    private static final class CloseTrackingStream extends ByteArrayOutputStream {
+        boolean closed;
+
+        @Override
+        public void close() throws IOException {
+            closed = true;
+            super.close();
+        }
+    }
+}
