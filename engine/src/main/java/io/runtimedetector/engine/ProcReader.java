@@ -59,6 +59,11 @@ public final class ProcReader {
      */
     public ProcSnapshot read(ProcessKey key, boolean needEnvMatch) {
         Path dir = processDir(key.pid());
+        if (!Files.isDirectory(dir)) {
+            // Gone already, as short-lived processes often are: spare the reads that would
+            // each fail, and each cost an exception, the same way.
+            return ProcSnapshot.gone();
+        }
         String exe = readLink(dir.resolve("exe")).orElse("");
         List<String> cmdLine = readBytes(dir.resolve("cmdline")).map(ProcReader::splitNul).orElse(List.of());
         boolean readEnv = !env.keys().isEmpty() || (needEnvMatch && env.filtersOnPrefix());
@@ -75,7 +80,8 @@ public final class ProcReader {
 
     /** Target of /proc/PID/exe: the executable the process runs now; "" when unreadable. */
     public String exePath(int pid) {
-        return readLink(processDir(pid).resolve("exe")).orElse("");
+        Path dir = processDir(pid);
+        return Files.isDirectory(dir) ? readLink(dir.resolve("exe")).orElse("") : "";
     }
 
     /** Start of the process now holding {@code pid}, at clock-tick precision; empty when there is none. */

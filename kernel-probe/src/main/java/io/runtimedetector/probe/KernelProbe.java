@@ -3,11 +3,13 @@ package io.runtimedetector.probe;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.NotUsed;
@@ -152,14 +154,50 @@ public final class KernelProbe implements EventProbe {
      * in a container reports host pids), else this process' own.
      */
     static long pidNamespaceInode(Path procPath) {
-        for (Path p : List.of(procPath.resolve("1/ns/pid"), procPath.resolve("self/ns/pid"))) {
-            try {
-                return ((Number) Files.getAttribute(p, "unix:ino")).longValue();
-            } catch (IOException | UnsupportedOperationException e) {
-                // try the next
-            }
+        // Init of the namespace the procfs belongs to; its ns link may be unreadable
+        // (another user namespace), and then any process at the top of that namespace,
+        // one NSpid entry, lives in it too. Not "self": under a mounted host /proc that
+        // is this process' own namespace, where host processes have no pid at all.
+        OptionalLong init = nsInode(procPath.resolve("1/ns/pid"));
+        if (init.isPresent()) {
+            return init.getAsLong();
         }
-        throw new ProbeException("cannot determine the PID namespace of " + procPath, 2);
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(procPath, "[0-9]*")) {
+            for (Path dir : dirs) {
+                if (nsPidDepth(dir) == 1) {
+                    OptionalLong ino = nsInode(dir.resolve("ns/pid"));
+                    if (ino.isPresent()) {
+                        return ino.getAsLong();
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // reported below
+        }
+        throw new ProbeException("cannot determine the PID namespace of " + procPath
+                + ": no process there whose ns/pid is readable", 2);
+    }
+
+    private static OptionalLong nsInode(Path link) {
+        try {
+            return OptionalLong.of(((Number) Files.getAttribute(link, "unix:ino")).longValue());
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** How many namespaces the NSpid line of PROC/PID/status lists, 0 when unreadable. */
+    private static int nsPidDepth(Path dir) {
+        try {
+            for (String line : Files.readAllLines(dir.resolve("status"))) {
+                if (line.startsWith("NSpid:")) {
+                    return line.substring(6).trim().split("\\s+").length;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // vanished or unreadable: not a witness
+        }
+        return 0;
     }
 
     /** The last NSpid entry of /proc/PID/status: the pid in the innermost namespace. */
