@@ -175,7 +175,7 @@ public final class Detector implements AutoCloseable {
         }
         EventProbe opened;
         try {
-            opened = probes.open(probeConfig());
+            opened = probes.open(options.probeConfig());
         } catch (RuntimeException e) {
             stopAfterFailedStart();
             throw e;
@@ -216,16 +216,6 @@ public final class Detector implements AutoCloseable {
             LOG.info("probe attached; {} running processes pass the filters", found);
         }, blocking).thenCompose(scanned -> AskPattern.<SupervisorCommand, Done>ask(supervisor,
                 SupervisorCommand.Barrier::new, Duration.ofSeconds(30), system.scheduler()));
-    }
-
-    private ProbeConfig probeConfig() {
-        return ProbeConfig.builder()
-                .envPrefix(options.envPrefix())
-                .excludedExecutables(options.excludedExecutables())
-                .watchedFiles(options.watchedFiles())
-                .trackedCapacity(options.trackedCapacity())
-                .procPath(options.procfs())
-                .build();
     }
 
     private static List<RawEvent> firstOfBatch(RawEvent first) {

@@ -3,7 +3,6 @@ package io.runtimedetector;
 import io.runtimedetector.probe.ProbeConfig;
 import io.runtimedetector.sink.EventSink;
 import io.runtimedetector.sink.SinkSettings;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -74,12 +73,11 @@ public record DetectorOptions(
                         + "\" is not a variable name (empty, or contains '=' or NUL)");
             }
         }
-        checkEnvPrefix(envPrefix);
         if (minDuration.isNegative()) {
             throw new IllegalArgumentException("minDuration: must not be negative, was " + minDuration);
         }
-        checkPaths("excludedExecutables", excludedExecutables, ProbeConfig.MAX_EXCLUDED);
-        checkPaths("watchedFiles", watchedFiles, ProbeConfig.MAX_WATCHED);
+        // The kernel's limits (prefix and path lengths, how many paths, map capacity) are the probe's to state.
+        probeConfig(envPrefix, excludedExecutables, watchedFiles, trackedCapacity, procfs);
         if (new HashSet<>(watchedFiles).size() != watchedFiles.size()) {
             throw new IllegalArgumentException("watchedFiles: a path is listed twice; each needs its own id");
         }
@@ -90,9 +88,6 @@ public record DetectorOptions(
         }
         if (!procfs.isAbsolute()) {
             throw new IllegalArgumentException("procfs: " + procfs + " is not an absolute path");
-        }
-        if (trackedCapacity < 1) {
-            throw new IllegalArgumentException("trackedCapacity: must be positive, was " + trackedCapacity);
         }
         if (outputBufferSize < 1) {
             throw new IllegalArgumentException("outputBufferSize: must be positive, was " + outputBufferSize);
@@ -110,32 +105,20 @@ public record DetectorOptions(
         return List.copyOf(all);
     }
 
-    private static void checkEnvPrefix(String prefix) {
-        if (prefix.indexOf('=') >= 0 || prefix.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("envPrefix: a variable name prefix cannot contain '=' or NUL");
-        }
-        int bytes = prefix.getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > ProbeConfig.MAX_ENV_PREFIX_BYTES) {
-            throw new IllegalArgumentException("envPrefix: " + bytes + " bytes, at most "
-                    + ProbeConfig.MAX_ENV_PREFIX_BYTES + " are supported");
-        }
+    /** What the kernel probe is configured with. */
+    public ProbeConfig probeConfig() {
+        return probeConfig(envPrefix, excludedExecutables, watchedFiles, trackedCapacity, procfs);
     }
 
-    private static void checkPaths(String option, List<Path> paths, int max) {
-        if (paths.size() > max) {
-            throw new IllegalArgumentException(option + ": " + paths.size() + " paths, at most " + max
-                    + " are supported");
-        }
-        for (Path p : paths) {
-            if (!p.isAbsolute()) {
-                throw new IllegalArgumentException(option + ": " + p + " is not an absolute path");
-            }
-            int bytes = p.toString().getBytes(StandardCharsets.UTF_8).length;
-            if (bytes > ProbeConfig.MAX_PATH_BYTES) {
-                throw new IllegalArgumentException(option + ": " + p + " is " + bytes + " bytes, at most "
-                        + ProbeConfig.MAX_PATH_BYTES + " are supported");
-            }
-        }
+    private static ProbeConfig probeConfig(String envPrefix, List<Path> excluded, List<Path> watched,
+            int trackedCapacity, Path procfs) {
+        return ProbeConfig.builder()
+                .envPrefix(envPrefix)
+                .excludedExecutables(excluded)
+                .watchedFiles(watched)
+                .trackedCapacity(trackedCapacity)
+                .procPath(procfs)
+                .build();
     }
 
     /**

@@ -1,8 +1,10 @@
 package io.runtimedetector.app;
 
 import io.runtimedetector.sink.EventSink;
-import io.runtimedetector.sink.JsonLinesSink;
-import io.runtimedetector.sink.TextLinesSink;
+import io.runtimedetector.sink.EventFormat;
+import io.runtimedetector.sink.JsonEventFormat;
+import io.runtimedetector.sink.LinesSink;
+import io.runtimedetector.sink.TextEventFormat;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.AccessDeniedException;
@@ -22,18 +24,16 @@ final class EventOutputs {
      * @throws UsageException when the output file cannot be opened, naming {@code --output}
      */
     static EventSink create(OutputFormat format, Optional<Path> file, PrintStream stdout) throws UsageException {
+        EventFormat lines = switch (format) {
+            case TEXT -> new TextEventFormat();
+            case JSON -> new JsonEventFormat();
+        };
         if (file.isEmpty()) {
-            return switch (format) {
-                case TEXT -> TextLinesSink.toStream("stdout", stdout);
-                case JSON -> JsonLinesSink.toStream("stdout", stdout);
-            };
+            return LinesSink.toStream("stdout", lines, stdout);
         }
         Path path = file.get();
         try {
-            return switch (format) {
-                case TEXT -> TextLinesSink.toFile(path);
-                case JSON -> JsonLinesSink.toFile(path);
-            };
+            return LinesSink.toFile(path, lines);
         } catch (IOException e) {
             throw new UsageException("--output", "cannot open '" + path + "' for appending (" + reason(e) + ")");
         }

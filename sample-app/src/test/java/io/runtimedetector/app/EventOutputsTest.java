@@ -1,18 +1,30 @@
 package io.runtimedetector.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.runtimedetector.sink.JsonLinesSink;
-import io.runtimedetector.sink.TextLinesSink;
+import io.runtimedetector.event.EventType;
+import io.runtimedetector.event.ProcessEvent;
+import io.runtimedetector.event.ProcessInfo;
+import io.runtimedetector.sink.JsonEventFormat;
+import io.runtimedetector.sink.TextEventFormat;
+import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class EventOutputsTest {
+
+    private static final Instant AT = Instant.parse("2024-05-01T12:00:00Z");
+    private static final ProcessEvent EXEC = new ProcessEvent(EventType.EXEC, 42, 1_000, AT,
+            new ProcessInfo(1, 0, 42, "/usr/bin/true", "/bin/true", List.of("true"), Map.of(), AT), null, null);
 
     @TempDir
     Path dir;
@@ -20,12 +32,19 @@ class EventOutputsTest {
     private final PrintStream stdout = new PrintStream(PrintStream.nullOutputStream());
 
     @Test
-    void formatAndOutputPickTheSink() throws Exception {
-        assertInstanceOf(TextLinesSink.class, EventOutputs.create(OutputFormat.TEXT, Optional.empty(), stdout));
-        assertInstanceOf(JsonLinesSink.class, EventOutputs.create(OutputFormat.JSON, Optional.empty(), stdout));
-        try (var file = EventOutputs.create(OutputFormat.JSON, Optional.of(dir.resolve("e.jsonl")), stdout)) {
-            assertInstanceOf(JsonLinesSink.class, file);
+    void formatAndOutputPickTheLines() throws Exception {
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+        ByteArrayOutputStream json = new ByteArrayOutputStream();
+        EventOutputs.create(OutputFormat.TEXT, Optional.empty(), new PrintStream(text, true)).accept(EXEC);
+        EventOutputs.create(OutputFormat.JSON, Optional.empty(), new PrintStream(json, true)).accept(EXEC);
+        assertEquals(new TextEventFormat().format(EXEC) + "\n", text.toString(StandardCharsets.UTF_8));
+        assertEquals(new JsonEventFormat().format(EXEC) + "\n", json.toString(StandardCharsets.UTF_8));
+
+        Path file = dir.resolve("e.jsonl");
+        try (var sink = EventOutputs.create(OutputFormat.JSON, Optional.of(file), stdout)) {
+            sink.accept(EXEC);
         }
+        assertEquals(List.of(new JsonEventFormat().format(EXEC)), Files.readAllLines(file));
     }
 
     @Test

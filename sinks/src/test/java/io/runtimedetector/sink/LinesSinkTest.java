@@ -13,7 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class JsonLinesSinkTest {
+class LinesSinkTest {
 
     private final JsonEventFormat json = new JsonEventFormat();
 
@@ -23,7 +23,7 @@ class JsonLinesSinkTest {
     @Test
     void eachEventIsOnDiskAsSoonAsAcceptReturns() throws Exception {
         Path file = dir.resolve("events.jsonl");
-        JsonLinesSink sink = JsonLinesSink.toFile(file);
+        LinesSink sink = LinesSink.toFile(file, json);
         sink.accept(TestEvents.exec(1));
         assertEquals(List.of(json.format(TestEvents.exec(1))), Files.readAllLines(file));
         sink.accept(TestEvents.exit(1));
@@ -35,7 +35,7 @@ class JsonLinesSinkTest {
     void appendsToAnExistingFileAndReopensAfterARestart() throws Exception {
         Path file = dir.resolve("events.jsonl");
         Files.writeString(file, "earlier\n");
-        JsonLinesSink sink = JsonLinesSink.toFile(file);
+        LinesSink sink = LinesSink.toFile(file, json);
         sink.accept(TestEvents.exec(1));
         sink.close();
         // What SinkRunner does on a restart: close, then accept again.
@@ -47,13 +47,13 @@ class JsonLinesSinkTest {
 
     @Test
     void aFileThatCannotBeOpenedIsReportedAtOnce() {
-        assertThrows(IOException.class, () -> JsonLinesSink.toFile(dir.resolve("missing-dir/events.jsonl")));
+        assertThrows(IOException.class, () -> LinesSink.toFile(dir.resolve("missing-dir/events.jsonl"), json));
     }
 
     @Test
     void aBorrowedStreamIsFlushedButNotClosed() throws Exception {
         CloseTrackingStream out = new CloseTrackingStream();
-        JsonLinesSink sink = JsonLinesSink.toStream("test", out);
+        LinesSink sink = LinesSink.toStream("test", json, out);
         sink.accept(TestEvents.fork(3));
         sink.close();
         assertEquals(json.format(TestEvents.fork(3)) + "\n", out.toString(StandardCharsets.UTF_8));
@@ -63,7 +63,7 @@ class JsonLinesSinkTest {
     @Test
     void textLinesGoToTheirFileToo() throws Exception {
         Path file = dir.resolve("events.txt");
-        try (TextLinesSink sink = TextLinesSink.toFile(file)) {
+        try (LinesSink sink = LinesSink.toFile(file, new TextEventFormat())) {
             sink.accept(TestEvents.fileOpen(4));
         }
         assertEquals(List.of(new TextEventFormat().format(TestEvents.fileOpen(4))), Files.readAllLines(file));

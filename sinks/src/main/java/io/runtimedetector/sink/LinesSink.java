@@ -1,0 +1,60 @@
+package io.runtimedetector.sink;
+
+import io.runtimedetector.event.ProcessEvent;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Path;
+
+/**
+ * One line per event in a chosen {@link EventFormat}, flushed per event: JSON Lines with
+ * {@link JsonEventFormat}, or {@link TextEventFormat} lines for a terminal or a plain
+ * file (only the events, none of a logger's decoration). To a stream (left open on
+ * close: it belongs to the caller) or appended to a file (closed on close, reopened if
+ * the sink is restarted).
+ */
+public final class LinesSink implements EventSink {
+
+    private final String name;
+    private final EventFormat format;
+    private final LineWriter lines;
+
+    private LinesSink(String name, EventFormat format, LineWriter lines) {
+        this.name = name;
+        this.format = format;
+        this.lines = lines;
+    }
+
+    /** JSON Lines on stdout, the format documented in JSON_SCHEMA.md. */
+    public static LinesSink jsonToStdout() {
+        return toStream("json-stdout", new JsonEventFormat(), System.out);
+    }
+
+    public static LinesSink toStream(String name, EventFormat format, OutputStream out) {
+        return new LinesSink(name, format, LineWriter.borrowing(out));
+    }
+
+    /** @throws IOException when the file cannot be opened for appending */
+    public static LinesSink toFile(Path file, EventFormat format) throws IOException {
+        return new LinesSink("file:" + file, format, LineWriter.appendingTo(file));
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public void accept(ProcessEvent event) throws IOException {
+        lines.writeLine(format.format(event));
+    }
+
+    @Override
+    public void flush() throws IOException {
+        lines.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+        lines.close();
+    }
+}
