@@ -53,7 +53,7 @@ public record DetectorOptions(
     public static final Duration DEFAULT_MIN_DURATION = Duration.ofSeconds(1);
     public static final Path DEFAULT_PROCFS = Path.of("/proc");
     public static final int DEFAULT_TRACKED_CAPACITY = 131_072;
-    public static final int DEFAULT_OUTPUT_BUFFER_SIZE = 4096;
+    public static final int DEFAULT_OUTPUT_BUFFER_SIZE = 65_536;
 
     public DetectorOptions {
         reportedEnvKeys = List.copyOf(Objects.requireNonNull(reportedEnvKeys, "reportedEnvKeys"));

@@ -58,13 +58,21 @@ public final class ProcReader {
      *                     read on every exec) is not read at all
      */
     public ProcSnapshot read(ProcessKey key, boolean needEnvMatch) {
+        return read(key, needEnvMatch, null);
+    }
+
+    /** @param knownExe /proc/PID/exe read a moment ago by the caller: not read again; null to read it */
+    public ProcSnapshot read(ProcessKey key, boolean needEnvMatch, String knownExe) {
         Path dir = processDir(key.pid());
-        if (!Files.isDirectory(dir)) {
-            // Gone already, as short-lived processes often are: spare the reads that would
-            // each fail, and each cost an exception, the same way.
-            return ProcSnapshot.gone();
+        if (knownExe == null || knownExe.isEmpty()) {
+            if (!Files.isDirectory(dir)) {
+                // Gone already, as short-lived processes often are: spare the reads that
+                // would each fail, and each cost an exception, the same way.
+                return ProcSnapshot.gone();
+            }
+            knownExe = readLink(dir.resolve("exe")).orElse("");
         }
-        String exe = readLink(dir.resolve("exe")).orElse("");
+        String exe = knownExe;
         List<String> cmdLine = readBytes(dir.resolve("cmdline")).map(ProcReader::splitNul).orElse(List.of());
         boolean readEnv = !env.keys().isEmpty() || (needEnvMatch && env.filtersOnPrefix());
         EnvSelector.Result envs = !readEnv ? new EnvSelector.Result(Map.of(), EnvMatch.MATCH)

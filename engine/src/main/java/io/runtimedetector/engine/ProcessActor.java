@@ -87,7 +87,7 @@ public final class ProcessActor extends AbstractBehavior<ProcessCommand> {
 
     private Behavior<ProcessCommand> begin(ProcessStart start) {
         if (start instanceof ProcessStart.Exec exec) {
-            return beginExec(exec.event(), exec.envCheck());
+            return beginExec(exec.event(), exec.envCheck(), exec.exePath());
         }
         if (start instanceof ProcessStart.Fork fork) {
             return beginFork(fork);
@@ -95,9 +95,9 @@ public final class ProcessActor extends AbstractBehavior<ProcessCommand> {
         return beginAdopted((ProcessStart.Adopted) start);
     }
 
-    private Behavior<ProcessCommand> beginExec(RawEvent e, boolean envCheck) {
+    private Behavior<ProcessCommand> beginExec(RawEvent e, boolean envCheck, String exePath) {
         followable = !e.has(RawEvent.FLAG_TRACK_FULL);
-        ProcSnapshot s = ctx.proc().read(key, envCheck);
+        ProcSnapshot s = ctx.proc().read(key, envCheck, exePath);
         Optional<FilterReason> verdict = ctx.filter().judge(e.filename(), s, e.has(RawEvent.FLAG_EXCLUDED), envCheck);
         if (verdict.isPresent()) {
             return drop(verdict.get());

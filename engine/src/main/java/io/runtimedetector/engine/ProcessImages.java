@@ -5,6 +5,8 @@ import io.runtimedetector.probe.RawEvent;
 import java.io.IOException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Builds the {@link ProcessInfo} of an image from /proc, falling back field by field to
@@ -12,8 +14,14 @@ import java.nio.file.Path;
  */
 public final class ProcessImages {
 
+    /** Bounds the cache of resolved exec paths; past it the cache starts over. */
+    private static final int RESOLVED_CACHE_LIMIT = 4096;
+
     private final EngineClock clock;
     private final boolean resolveLocally;
+    /** The same few binaries (think /bin/true in a loop) are exec'd over and over; a stale entry
+     *  after a link is retargeted only affects processes gone before /proc could be read. */
+    private final Map<String, String> resolvedCache = new ConcurrentHashMap<>();
 
     /** Never resolves a path itself: /proc/PID/exe is the only source of the executable. */
     public ProcessImages(EngineClock clock) {
@@ -51,8 +59,17 @@ public final class ProcessImages {
         if (!resolveLocally || !exeLink.startsWith("/")) {
             return "";
         }
+        String cached = resolvedCache.get(exeLink);
+        if (cached != null) {
+            return cached;
+        }
         try {
-            return Path.of(exeLink).toRealPath().toString();
+            String real = Path.of(exeLink).toRealPath().toString();
+            if (resolvedCache.size() >= RESOLVED_CACHE_LIMIT) {
+                resolvedCache.clear();
+            }
+            resolvedCache.put(exeLink, real);
+            return real;
         } catch (IOException | InvalidPathException | SecurityException e) {
             return "";
         }

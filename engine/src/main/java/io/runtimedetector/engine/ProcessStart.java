@@ -10,8 +10,9 @@ public sealed interface ProcessStart {
      * The kernel reported an exec of a process the engine did not know.
      *
      * @param envCheck the kernel could not establish the prefix: the engine decides from /proc
+     * @param exePath  /proc/PID/exe as the supervisor read it for the exclusion check, "" when unreadable
      */
-    record Exec(RawEvent event, boolean envCheck) implements ProcessStart {
+    record Exec(RawEvent event, boolean envCheck, String exePath) implements ProcessStart {
     }
 
     /**

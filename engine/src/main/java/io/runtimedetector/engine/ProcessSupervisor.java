@@ -150,7 +150,7 @@ public final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand>
             return;
         }
         boolean envCheck = ctx.filter().envPrefixConfigured() && !e.has(RawEvent.FLAG_ENV_MATCH);
-        spawn(key, new ProcessStart.Exec(e, envCheck), envCheck, e.filename(), exePath, false);
+        spawn(key, new ProcessStart.Exec(e, envCheck, exePath), envCheck, e.filename(), exePath, false);
     }
 
     private void onFork(RawEvent e) {

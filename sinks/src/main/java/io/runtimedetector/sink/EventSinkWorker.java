@@ -1,6 +1,7 @@
 package io.runtimedetector.sink;
 
 import io.runtimedetector.event.ProcessEvent;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
@@ -37,9 +38,20 @@ final class EventSinkWorker {
         });
     }
 
-    /** @return whether the sink still wants events (false once it is stopped) */
-    CompletionStage<Boolean> deliver(ProcessEvent event) {
-        return CompletableFuture.supplyAsync(() -> deliverNow(event), thread);
+    /**
+     * Hands the events over in one go: one thread switch per batch, not per event.
+     *
+     * @return whether the sink still wants events (false once it is stopped)
+     */
+    CompletionStage<Boolean> deliver(List<ProcessEvent> events) {
+        return CompletableFuture.supplyAsync(() -> {
+            for (ProcessEvent event : events) {
+                if (!deliverNow(event)) {
+                    return false;
+                }
+            }
+            return true;
+        }, thread);
     }
 
     /** Flushes and closes the sink unless it was stopped (and so closed) already, then frees the thread. */
