@@ -43,7 +43,6 @@ import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
-import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.japi.Pair;
@@ -194,7 +193,7 @@ public final class Detector implements AutoCloseable {
                 new ProcessImages(clock, options.procfs().equals(DetectorOptions.DEFAULT_PROCFS)), clock, opened, new EventOutput(outputQueue, counters), counters);
         ActorRef<SupervisorCommand> supervisor = system.systemActorOf(
                 ProcessSupervisor.create(ctx, liveProcesses),
-                "runtime-detector-" + INSTANCES.incrementAndGet(), Props.empty());
+                "runtime-detector-" + INSTANCES.incrementAndGet(), ProcessSupervisor.engineDispatcher(system));
 
         opened.events()
                 .batch(RAW_BATCH, Detector::firstOfBatch, Detector::addToBatch)

@@ -58,11 +58,17 @@ public final class ProcReader {
      *                     read on every exec) is not read at all
      */
     public ProcSnapshot read(ProcessKey key, boolean needEnvMatch) {
-        return read(key, needEnvMatch, null);
+        return read(key, needEnvMatch, null, false);
     }
 
-    /** @param knownExe /proc/PID/exe read a moment ago by the caller: not read again; null to read it */
-    public ProcSnapshot read(ProcessKey key, boolean needEnvMatch, String knownExe) {
+    /**
+     * @param knownExe       /proc/PID/exe read a moment ago by the caller: not read again; null to read it
+     * @param kernelDetailed the kernel's exec event carries the full argv, ppid, uid and
+     *                       container pid: cmdline and status are not read (they come back
+     *                       empty and {@link ProcSnapshot#UNKNOWN}), which spares two reads
+     *                       per exec and a cmdline cut short by an exiting process
+     */
+    public ProcSnapshot read(ProcessKey key, boolean needEnvMatch, String knownExe, boolean kernelDetailed) {
         Path dir = processDir(key.pid());
         if (knownExe == null || knownExe.isEmpty()) {
             if (!Files.isDirectory(dir)) {
@@ -73,13 +79,15 @@ public final class ProcReader {
             knownExe = readLink(dir.resolve("exe")).orElse("");
         }
         String exe = knownExe;
-        List<String> cmdLine = readBytes(dir.resolve("cmdline")).map(ProcReader::splitNul).orElse(List.of());
+        List<String> cmdLine = kernelDetailed ? List.of()
+                : readBytes(dir.resolve("cmdline")).map(ProcReader::splitNul).orElse(List.of());
         boolean readEnv = !env.keys().isEmpty() || (needEnvMatch && env.filtersOnPrefix());
         EnvSelector.Result envs = !readEnv ? new EnvSelector.Result(Map.of(), EnvMatch.MATCH)
                 : readBytes(dir.resolve("environ"))
                         .map(env::select)
                         .orElse(new EnvSelector.Result(Map.of(), EnvMatch.UNREADABLE));
-        Status status = readBytes(dir.resolve("status")).map(ProcReader::parseStatus).orElse(Status.UNKNOWN);
+        Status status = kernelDetailed ? Status.UNKNOWN
+                : readBytes(dir.resolve("status")).map(ProcReader::parseStatus).orElse(Status.UNKNOWN);
         if (!isAlive(key)) {
             return ProcSnapshot.gone();
         }

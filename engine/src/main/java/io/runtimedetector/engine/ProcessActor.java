@@ -97,7 +97,7 @@ public final class ProcessActor extends AbstractBehavior<ProcessCommand> {
 
     private Behavior<ProcessCommand> beginExec(RawEvent e, boolean envCheck, String exePath) {
         followable = !e.has(RawEvent.FLAG_TRACK_FULL);
-        ProcSnapshot s = ctx.proc().read(key, envCheck, exePath);
+        ProcSnapshot s = ctx.proc().read(key, envCheck, exePath, !e.has(RawEvent.FLAG_ARGS_TRUNCATED));
         Optional<FilterReason> verdict = ctx.filter().judge(e.filename(), s, e.has(RawEvent.FLAG_EXCLUDED), envCheck);
         if (verdict.isPresent()) {
             return drop(verdict.get());
@@ -230,7 +230,7 @@ public final class ProcessActor extends AbstractBehavior<ProcessCommand> {
 
     /** A new image for a process already known (also an exec by a non-leader thread: same key). */
     private Behavior<ProcessCommand> onExec(RawEvent e) {
-        ProcSnapshot s = ctx.proc().read(key, false);
+        ProcSnapshot s = ctx.proc().read(key, false, null, !e.has(RawEvent.FLAG_ARGS_TRUNCATED));
         if (e.has(RawEvent.FLAG_EXCLUDED) || ctx.filter().excluded(e.filename(), s.exePath())) {
             ctx.counters().filtered(FilterReason.EXCLUDED_EXE);
             if (phase == Phase.PENDING && !requested) {

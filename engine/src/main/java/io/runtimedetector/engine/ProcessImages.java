@@ -2,6 +2,7 @@ package io.runtimedetector.engine;
 
 import io.runtimedetector.event.ProcessInfo;
 import io.runtimedetector.probe.RawEvent;
+import io.runtimedetector.probe.RawEventType;
 import java.io.IOException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -47,7 +48,9 @@ public final class ProcessImages {
         int ppid = s.ppid() != ProcSnapshot.UNKNOWN ? s.ppid() : raw != null ? raw.ppid() : 0;
         int uid = s.uid() != ProcSnapshot.UNKNOWN ? s.uid() : raw != null ? raw.uid() : -1;
         int containerPid = s.nsPid() != ProcSnapshot.UNKNOWN ? s.nsPid() : raw != null ? raw.nsPid() : 0;
-        var cmdLine = !s.cmdLine().isEmpty() || raw == null ? s.cmdLine() : raw.args();
+        // The kernel's argv is the one exec'd; /proc's can be cut short by an exiting process.
+        boolean kernelArgv = raw != null && raw.type() == RawEventType.EXEC && !raw.has(RawEvent.FLAG_ARGS_TRUNCATED);
+        var cmdLine = kernelArgv || (s.cmdLine().isEmpty() && raw != null) ? raw.args() : s.cmdLine();
         String exePath = s.exePath().isEmpty() && raw != null && raw.nsPid() == raw.pid()
                 ? resolved(exeLink) : s.exePath();
         return new ProcessInfo(ppid, uid, containerPid, exePath, exeLink, cmdLine, s.envs(),

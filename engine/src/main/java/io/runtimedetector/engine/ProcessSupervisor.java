@@ -8,6 +8,9 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -53,6 +56,9 @@ public final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand>
         }
     }
 
+    /** Defined in the engine's reference.conf. */
+    public static final String ENGINE_DISPATCHER = "runtime-detector.engine-dispatcher";
+
     /** How often the kernel's loss counter is checked. */
     public static final Duration LOSS_CHECK_INTERVAL = Duration.ofSeconds(5);
 
@@ -64,10 +70,19 @@ public final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand>
     private int stoppingChildren = -1;
     private Throwable failure;
 
+    private final Props childProps;
+
     private ProcessSupervisor(ActorContext<SupervisorCommand> context, EngineContext ctx, AtomicInteger liveGauge) {
         super(context);
         this.ctx = ctx;
         this.liveGauge = liveGauge;
+        this.childProps = engineDispatcher(context.getSystem());
+    }
+
+    /** Where the engine's actors run: its own dispatcher when the system's config has it. */
+    public static Props engineDispatcher(ActorSystem<?> system) {
+        return system.settings().config().hasPath(ENGINE_DISPATCHER)
+                ? DispatcherSelector.fromConfig(ENGINE_DISPATCHER) : Props.empty();
     }
 
     /** @param liveGauge set to the number of processes followed, for metrics read from other threads */
@@ -267,7 +282,7 @@ public final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand>
                 ProcessActor.create(key, start, ctx, getContext().getSelf()))
                 // A bug in handling one event must not lose the process' later events.
                 .onFailure(SupervisorStrategy.resume().withLoggingEnabled(true));
-        ActorRef<ProcessCommand> actor = getContext().spawnAnonymous(behavior);
+        ActorRef<ProcessCommand> actor = getContext().spawnAnonymous(behavior, childProps);
         live.put(key.pid(), new Entry(key, actor, envCheck, exeLink, exePath, requested));
     }
 

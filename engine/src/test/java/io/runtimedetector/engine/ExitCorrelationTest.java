@@ -7,6 +7,8 @@ import io.runtimedetector.event.EventType;
 import io.runtimedetector.event.ExitInfo;
 import io.runtimedetector.event.ProcessEvent;
 import io.runtimedetector.event.ProcessInfo;
+import io.runtimedetector.probe.RawEvent;
+import io.runtimedetector.probe.RawEventType;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +27,9 @@ class ExitCorrelationTest extends SyntheticTestBase {
         p.in(procfs).ppid(42).uid(1001).nsPid(7).exe("/usr/bin/python3.11").cmdline("python3", "app.py")
                 .environ("PATH=/usr/bin", "APP_ENV=prod", "SECRET=x").create();
 
-        d.send(p.exec("/usr/bin/python3", "python3", "app.py"));
+        // ppid, uid, container pid and argv as the kernel captured them at exec; exe and envs from /proc.
+        d.send(new RawEvent(RawEventType.EXEC, 0, 0, p.startBootTimeNs(), 200, 200, 42, 7, 1001, 0, 0, "python3",
+                "/usr/bin/python3", List.of("python3", "app.py")));
         ProcessEvent exec = d.next(EventType.EXEC, 200);
         ProcessInfo info = exec.process();
         assertEquals(p.startBootTimeNs(), exec.startBootTimeNs());
