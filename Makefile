@@ -24,8 +24,11 @@ run: build
 	java -jar $(APP_JAR) $(RUN_ARGS)
 
 # Exec-storm benchmark against bare runs, a C libbpf consumer, forkstat and bpftrace,
-# plus the JMH engine benchmark; writes BENCHMARKS.md. Not part of `make test`.
-bench: build
+# plus the JMH engine benchmark; writes BENCHMARKS.md. Not part of `make test`. Needs
+# root, ~25 minutes; knobs (ROUNDS, N, HOLD_N, CHURN_N, ...) are listed in bench/run.sh.
+# It builds only what it measures (the engine and its dependencies, bench/java, bench/c),
+# so it does not depend on the sample app.
+bench: deps
 	bench/run.sh
 
 clean:

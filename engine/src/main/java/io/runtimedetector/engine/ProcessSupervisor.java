@@ -3,7 +3,10 @@ package io.runtimedetector.engine;
 import io.runtimedetector.FilterReason;
 import io.runtimedetector.probe.RawEvent;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.Done;
@@ -65,8 +68,13 @@ public final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand>
     private final EngineContext ctx;
     private final Map<Integer, Entry> live = new HashMap<>();
     private final AtomicInteger liveGauge;
+    private static final int CHECKS_PER_TICK = 4096;
+
     private long kernelLostSeen;
-    private boolean suspects;
+    /** Pids still to compare with /proc in the current pass after a loss. */
+    private final ArrayDeque<Integer> toCheck = new ArrayDeque<>();
+    /** Pids found gone in this pass, to look at again in the next. */
+    private final List<Integer> suspects = new ArrayList<>();
     private int stoppingChildren = -1;
     private Throwable failure;
 
@@ -218,34 +226,43 @@ public final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand>
      * After the kernel lost events, some EXITs may never come: processes followed here
      * that are gone from /proc twice in a row (so not merely with an EXIT in flight) are
      * forgotten and counted as lost exits, which keeps memory bounded and the loss visible.
+     * At most {@link #CHECKS_PER_TICK} are looked at per tick, so that with 100 000
+     * processes followed the check never stalls the routing of new events.
      */
     private Behavior<SupervisorCommand> onCheckLosses() {
         if (stoppingChildren >= 0) {
             return this;
         }
         long lost = ctx.probe().counters().ringBufferLost();
-        boolean newLoss = lost > kernelLostSeen;
-        if (newLoss) {
+        if (lost > kernelLostSeen) {
             getContext().getLog().warn("the kernel's ring buffer overflowed: {} events lost so far ({} new);"
                     + " checking the {} followed processes against /proc", lost, lost - kernelLostSeen, live.size());
             kernelLostSeen = lost;
+            if (toCheck.isEmpty()) {
+                toCheck.addAll(live.keySet());
+            }
         }
-        if (!newLoss && !suspects) {
-            return this;
-        }
-        suspects = false;
-        var entries = live.values().iterator();
-        while (entries.hasNext()) {
-            Entry entry = entries.next();
+        int checked = 0;
+        while (checked < CHECKS_PER_TICK && !toCheck.isEmpty()) {
+            Entry entry = live.get(toCheck.poll());
+            if (entry == null) {
+                continue;
+            }
+            checked++;
             if (ctx.proc().isAlive(entry.key)) {
                 entry.seenGone = false;
             } else if (entry.seenGone) {
-                entries.remove();
+                live.remove(entry.key.pid());
                 entry.actor.tell(ProcessCommand.Superseded.INSTANCE);
             } else {
                 entry.seenGone = true;
-                suspects = true;
+                suspects.add(entry.key.pid());
             }
+        }
+        if (toCheck.isEmpty() && !suspects.isEmpty()) {
+            // Looked at again one tick later at the earliest: an EXIT in flight has arrived by then.
+            toCheck.addAll(suspects);
+            suspects.clear();
         }
         liveGauge.set(live.size());
         return this;

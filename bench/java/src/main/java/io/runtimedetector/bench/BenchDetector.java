@@ -1,0 +1,239 @@
+package io.runtimedetector.bench;
+
+import io.runtimedetector.Detector;
+import io.runtimedetector.DetectorMetrics;
+import io.runtimedetector.DetectorOptions;
+import io.runtimedetector.probe.KernelProbe;
+import io.runtimedetector.probe.ProbeConfig;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The detector under test, driven line by line over stdin by bench/run.sh:
+ *
+ * <pre>
+ *   start [RING [OUT]]  attach a new Detector (min duration 0, the bench prefix,
+ *                    RING bytes of ring buffer, default --ring-bytes, OUT
+ *                    events of output buffer, default the engine's)        → "ready ..."
+ *   tag T            count from zero, for the storm tagged T                → "ok"
+ *   drain N MS       wait until N tagged EXEC+EXIT arrived, or none for MS  → "drained ..."
+ *   report           counts, latency percentiles, kernel losses             → "result ...", ..., "end"
+ *   stop             report, then detach and stop the detector              → ... "end", "stopped"
+ *   mem              full GC, then heap and RSS                             → "mem ..."
+ *   quit / EOF       stop (with its report) if attached, and exit
+ * </pre>
+ *
+ * The JVM outlives each detector so that the rounds of the A/B comparison run on a
+ * warm JIT; between {@code stop} and {@code start} nothing is attached, which is the
+ * "bare" state. SIGTERM does what EOF does. {@code --start TAG} starts at once.
+ *
+ * <p>Options: {@code --prefix P} (default RDBENCH_), {@code --ring-bytes B} (default:
+ * the probe's, 4 MiB).
+ */
+public final class BenchDetector {
+
+    static final String TAG_VARIABLE = "RDBENCH_ID";
+
+    private final String prefix;
+    private final int ringBytes;
+    private final CountingSink sink = new CountingSink(TAG_VARIABLE);
+    private Detector detector;
+    private boolean finished;
+
+    private BenchDetector(String prefix, int ringBytes) {
+        this.prefix = prefix;
+        this.ringBytes = ringBytes;
+    }
+
+    public static void main(String[] args) throws IOException {
+        String prefix = "RDBENCH_";
+        int ringBytes = 0;
+        String startTag = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--prefix" -> prefix = args[++i];
+                case "--ring-bytes" -> ringBytes = Integer.parseInt(args[++i]);
+                case "--start" -> startTag = args[++i];
+                default -> {
+                    System.err.println("usage: BenchDetector [--prefix P] [--ring-bytes B] [--start TAG]");
+                    System.exit(2);
+                }
+            }
+        }
+        BenchDetector bench = new BenchDetector(prefix, ringBytes);
+        Runtime.getRuntime().addShutdownHook(new Thread(bench::finish, "bench-shutdown"));
+        if (startTag != null) {
+            bench.command("tag " + startTag);
+            bench.command("start");
+        }
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String line;
+        while ((line = in.readLine()) != null && !line.trim().equals("quit")) {
+            bench.command(line.trim());
+        }
+        bench.finish();
+        System.exit(0);
+    }
+
+    private synchronized void command(String line) {
+        String[] w = line.split("\\s+");
+        try {
+            switch (w[0]) {
+                case "start" -> start(w.length > 1 ? Integer.parseInt(w[1]) : ringBytes,
+                        w.length > 2 ? Integer.parseInt(w[2]) : DetectorOptions.DEFAULT_OUTPUT_BUFFER_SIZE);
+                case "tag" -> {
+                    sink.reset(w[1]);
+                    say("ok");
+                }
+                case "drain" -> drain(Long.parseLong(w[1]), Long.parseLong(w[2]));
+                case "report" -> report();
+                case "stop" -> stop();
+                case "mem" -> memory();
+                case "" -> { }
+                default -> say("error unknown command: " + line);
+            }
+        } catch (RuntimeException | InterruptedException e) {
+            say("error " + e);
+        }
+    }
+
+    private void start(int ring, int outputBuffer) {
+        if (detector != null) {
+            say("error already started");
+            return;
+        }
+        DetectorOptions options = DetectorOptions.builder()
+                .envPrefix(prefix)
+                .minDuration(Duration.ZERO)
+                .reportedEnvKeys(List.of(TAG_VARIABLE))
+                .outputBufferSize(outputBuffer)
+                .addSink(sink)
+                .build();
+        detector = Detector.create(options, config -> KernelProbe.open(sized(config, ring)));
+        // The engine samples wall minus monotonic inside start(); sampling it just before
+        // and just after brackets the engine's value: their difference bounds the error.
+        long before = monotonicToEpochNanos();
+        detector.start().toCompletableFuture().join();
+        long after = monotonicToEpochNanos();
+        sink.setClockOffset(before + (after - before) / 2);
+        say("ready pid=" + ProcessHandle.current().pid() + " ring_bytes=" + ring + " output_buffer=" + outputBuffer
+                + " clock_offset_uncertainty_us="
+                + Math.abs(after - before) / 2 / 1000 + " instant_resolution_ns=" + instantResolutionNanos());
+    }
+
+    private static ProbeConfig sized(ProbeConfig c, int ring) {
+        if (ring == 0) {
+            return c;
+        }
+        // Keep the probe's default proportion: wake a busy reader early at an eighth of the ring.
+        return new ProbeConfig(c.envPrefix(), c.excludedExecutables(), c.watchedFiles(), c.trackedCapacity(),
+                ring, ring / 8, c.pollInterval(), c.drainInterval(), c.batchBytes(),
+                c.envScanMaxSteps(), c.procPath());
+    }
+
+    private void drain(long expected, long quietMillis) throws InterruptedException {
+        long begin = System.nanoTime();
+        long quietNanos = TimeUnit.MILLISECONDS.toNanos(quietMillis);
+        while (sink.stormEvents() < expected
+                && System.nanoTime() - Math.max(begin, sink.lastEventNanos()) < quietNanos) {
+            Thread.sleep(10);
+        }
+        say("drained waited_ms=" + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
+    }
+
+    private void report() {
+        DetectorMetrics m = detector == null ? null : detector.metrics();
+        say("result " + sink.summary() + (m == null ? "" : " kernel_lost=" + m.kernelLost()
+                + " output_dropped=" + m.outputDropped() + " sink_dropped=" + m.sinkDropped()
+                + " pending_dropped=" + m.pendingDropped() + " lost_exits=" + m.lostExits()
+                + " live=" + m.liveProcesses()));
+        if (m != null) {
+            say("metrics " + m.summary());
+        }
+        sink.untaggedSamples().forEach(u -> say("untagged " + u));
+        say("end");
+    }
+
+    private void stop() {
+        if (detector == null) {
+            say("error not started");
+            return;
+        }
+        report();
+        try {
+            detector.stop().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            say("error stop: " + e);
+        }
+        detector = null;
+        say("stopped");
+    }
+
+    private void memory() throws InterruptedException {
+        // Two full collections: the second finds what the first left for finalization.
+        System.gc();
+        Thread.sleep(200);
+        System.gc();
+        Thread.sleep(200);
+        var heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        say("mem heap_used_kb=" + heap.getUsed() / 1024 + " heap_committed_kb=" + heap.getCommitted() / 1024
+                + " heap_max_kb=" + heap.getMax() / 1024 + " rss_kb=" + statusKb("VmRSS") + " hwm_kb="
+                + statusKb("VmHWM") + " live=" + (detector == null ? 0 : detector.metrics().liveProcesses()));
+    }
+
+    private synchronized void finish() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        if (detector != null) {
+            stop();
+        }
+    }
+
+    private static long statusKb(String field) {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (l.startsWith(field + ":")) {
+                    return Long.parseLong(l.substring(field.length() + 1).trim().split("\\s+")[0]);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static long monotonicToEpochNanos() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
+    }
+
+    /** The smallest step Instant.now() takes here: the resolution of the events' times. */
+    private static long instantResolutionNanos() {
+        long best = Long.MAX_VALUE;
+        for (int i = 0; i < 1000; i++) {
+            Instant a = Instant.now();
+            Instant b;
+            do {
+                b = Instant.now();
+            } while (b.equals(a));
+            best = Math.min(best, Duration.between(a, b).toNanos());
+        }
+        return best;
+    }
+
+    private static void say(String line) {
+        System.out.println(line);
+        System.out.flush();
+    }
+}
