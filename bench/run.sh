@@ -491,7 +491,7 @@ report() {
 	| OS | Debian $(cat /etc/debian_version 2>/dev/null || echo '?') |
 	| Java | $java_v |
 	| code | commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(n=$(git -C "$ROOT" status --porcelain -- engine kernel-probe sinks bpf 2>/dev/null | wc -l); [ "$n" -gt 0 ] && echo ", plus $n uncommitted change(s) in engine/kernel-probe/sinks/bpf") |
-	| load | 1-minute load average at the start of each storm: median $(values worst bare load1 | median), max $(awk -F'\t' 'NR > 1 {print $16}' "$TSV" | sort -g | tail -1) (the machine is shared: other work adds noise that the alternating rounds spread over all variants)$(foreign_warning) |
+	| load | 1-minute load average at the start of each storm: median $(values worst bare load1 | median), max $(awk -F'\t' 'NR > 1 {print $16}' "$TSV" | sort -g | tail -1) (the machine is shared: other work adds noise that the alternating rounds spread over all variants) |
 
 	## How it was run
 
