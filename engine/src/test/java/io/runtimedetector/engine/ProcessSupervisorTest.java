@@ -161,7 +161,7 @@ class ProcessSupervisorTest {
                 List.of(gone.exec("/usr/bin/a", "a"), alive.exec("/usr/bin/b", "b")), acks.getRef()));
         out.expectNext(SyntheticDetector.WAIT);
         out.expectNext(SyntheticDetector.WAIT);
-        assertEquals(2, live.get());
+        awaitLive(2); // the actors may emit before the supervisor has updated the gauge
 
         // The EXIT of 1405 was in the ring buffer when it overflowed: it never comes.
         procfs.remove(gone.pid());
@@ -179,5 +179,13 @@ class ProcessSupervisorTest {
         ProcessEvent exit = out.expectNext(SyntheticDetector.WAIT);
         assertEquals(EventType.EXIT + ":1406", exit.type() + ":" + exit.pid());
         out.expectNoMessage(Duration.ofMillis(300));
+    }
+
+    private void awaitLive(int expected) {
+        long deadline = System.nanoTime() + SyntheticDetector.WAIT.toNanos();
+        while (live.get() != expected && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(expected, live.get());
     }
 }
