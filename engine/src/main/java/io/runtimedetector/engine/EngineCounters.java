@@ -76,8 +76,11 @@ public final class EngineCounters {
         trackFailures.increment();
     }
 
-    public Map<RawEventType, Long> rawSnapshot() {
-        return snapshot(raw, RawEventType.class);
+    /** Raw events by the public event type of the same name, so that metrics expose no probe type. */
+    public Map<EventType, Long> rawSnapshot() {
+        Map<EventType, Long> copy = new EnumMap<>(EventType.class);
+        raw.forEach((k, v) -> copy.put(EventType.valueOf(k.name()), v.sum()));
+        return Collections.unmodifiableMap(copy);
     }
 
     public Map<EventType, Long> emittedSnapshot() {

@@ -53,7 +53,7 @@ public final class ProcessImages {
         var cmdLine = kernelArgv || (s.cmdLine().isEmpty() && raw != null) ? raw.args() : s.cmdLine();
         String exePath = s.exePath().isEmpty() && raw != null && raw.nsPid() == raw.pid()
                 ? resolved(exeLink) : s.exePath();
-        return new ProcessInfo(ppid, uid, containerPid, exePath, exeLink, cmdLine, s.envs(),
+        return new ProcessInfo(ppid, uid, containerPid, raw != null ? raw.cgroupId() : 0, exePath, exeLink, cmdLine, s.envs(),
                 clock.startTime(key.startBootTimeNs()));
     }
 

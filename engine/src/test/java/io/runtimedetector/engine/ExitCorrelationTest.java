@@ -29,7 +29,7 @@ class ExitCorrelationTest extends SyntheticTestBase {
 
         // ppid, uid, container pid and argv as the kernel captured them at exec; exe and envs from /proc.
         d.send(new RawEvent(RawEventType.EXEC, 0, 0, p.startBootTimeNs(), 200, 200, 42, 7, 1001, 0, 0, "python3",
-                "/usr/bin/python3", List.of("python3", "app.py")));
+                "/usr/bin/python3", List.of("python3", "app.py"), "", Map.of(), 0));
         ProcessEvent exec = d.next(EventType.EXEC, 200);
         ProcessInfo info = exec.process();
         assertEquals(p.startBootTimeNs(), exec.startBootTimeNs());

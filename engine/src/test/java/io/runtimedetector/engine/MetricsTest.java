@@ -41,8 +41,8 @@ class MetricsTest extends SyntheticTestBase {
 
         DetectorMetrics m = d.awaitMetrics("none live", x -> x.liveProcesses() == 0
                 && x.filtered(FilterReason.UNKNOWN_PID) == 1);
-        assertEquals(3, m.rawEvents(RawEventType.EXEC));
-        assertEquals(3, m.rawEvents(RawEventType.EXIT));
+        assertEquals(3, m.rawEvents(EventType.EXEC));
+        assertEquals(3, m.rawEvents(EventType.EXIT));
         assertEquals(2, m.emitted(EventType.EXEC));
         assertEquals(2, m.emitted(EventType.EXIT));
         assertEquals(1, m.filtered(FilterReason.ENV_PREFIX));

@@ -13,6 +13,7 @@ import io.runtimedetector.probe.RawEvent;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -69,7 +70,8 @@ class ProcScanTest extends SyntheticTestBase {
 
         RawEvent exec = p.exec(RawEvent.FLAG_ENV_MATCH, "/usr/bin/python3", "python3", "app.py");
         d.send(new RawEvent(exec.type(), exec.flags(), ktimeBeforeScan, exec.startBootTimeNs(), exec.pid(),
-                exec.tid(), exec.ppid(), exec.nsPid(), exec.uid(), 0, 0, exec.comm(), exec.filename(), exec.args()));
+                exec.tid(), exec.ppid(), exec.nsPid(), exec.uid(), 0, 0, exec.comm(), exec.filename(), exec.args(),
+                exec.exePath(), exec.envs(), exec.cgroupId()));
         ProcessEvent only = d.next(EventType.EXEC, 1004);
         assertEquals("/usr/bin/python3", only.process().exeLink(), "the kernel's EXEC, not the scan's");
         d.expectNothing(QUIET);

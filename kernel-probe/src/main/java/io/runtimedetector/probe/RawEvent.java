@@ -1,6 +1,7 @@
 package io.runtimedetector.probe;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * One event as the kernel reported it, before any engine rule. A process is identified
@@ -21,6 +22,12 @@ import java.util.List;
  * @param comm            task command name (at most 15 bytes)
  * @param filename        EXEC: path given to exec; FILE_OPEN: path given to open; else ""
  * @param args            EXEC only: argv as captured in the kernel (may be truncated)
+ * @param exePath         EXEC only: the executable as the kernel resolved it (the path of
+ *                        {@code bprm->file}, what /proc/PID/exe shows); "" when the kernel
+ *                        could not walk the whole path ({@link #FLAG_EXE_INCOMPLETE})
+ * @param envs            EXEC only: the values of the requested environment variables the
+ *                        kernel found; complete only with {@link #FLAG_ENVS_COMPLETE}
+ * @param cgroupId        id of the process' default-hierarchy cgroup, 0 when unknown
  */
 public record RawEvent(
         RawEventType type,
@@ -36,7 +43,10 @@ public record RawEvent(
         int watchId,
         String comm,
         String filename,
-        List<String> args) {
+        List<String> args,
+        String exePath,
+        Map<String, String> envs,
+        long cgroupId) {
 
     public static final int FLAG_ENV_MATCH = 1;
     public static final int FLAG_ENV_UNSURE = 1 << 1;
@@ -46,9 +56,23 @@ public record RawEvent(
     public static final int FLAG_FILENAME_TRUNCATED = 1 << 5;
     public static final int FLAG_ARGS_TRUNCATED = 1 << 6;
     public static final int FLAG_WATCH_BY_INODE = 1 << 7;
+    /** The kernel could not resolve the whole executable path: {@code exePath} is "". */
+    public static final int FLAG_EXE_INCOMPLETE = 1 << 8;
+    /** The kernel read the whole environment: a requested variable missing from {@code envs} is absent. */
+    public static final int FLAG_ENVS_COMPLETE = 1 << 9;
+    /** A requested variable's value was longer than the kernel captures; its value is cut. */
+    public static final int FLAG_ENVS_TRUNCATED = 1 << 10;
 
     public RawEvent {
         args = List.copyOf(args);
+        exePath = exePath == null ? "" : exePath;
+        envs = envs == null ? Map.of() : Map.copyOf(envs);
+    }
+
+    /** The same event with the kernel's view of the new image, for synthetic events. */
+    public RawEvent withImage(String resolvedExePath, Map<String, String> envValues, int extraFlags) {
+        return new RawEvent(type, flags | extraFlags, ktimeNs, startBootTimeNs, pid, tid, ppid, nsPid, uid,
+                exitStatus, watchId, comm, filename, args, resolvedExePath, envValues, cgroupId);
     }
 
     public boolean has(int flag) {
@@ -68,22 +92,22 @@ public record RawEvent(
     /** Shorthand for synthetic events in tests and tools. */
     public static RawEvent exec(int pid, long startBootTimeNs, String filename, List<String> args, int flags) {
         return new RawEvent(RawEventType.EXEC, flags, 0, startBootTimeNs, pid, pid, 0, pid, 0, 0, 0,
-                baseName(filename), filename, args);
+                baseName(filename), filename, args, "", Map.of(), 0);
     }
 
     public static RawEvent fork(int childPid, long childStartBootTimeNs, int parentPid) {
         return new RawEvent(RawEventType.FORK, 0, 0, childStartBootTimeNs, childPid, parentPid, parentPid,
-                childPid, 0, 0, 0, "", "", List.of());
+                childPid, 0, 0, 0, "", "", List.of(), "", Map.of(), 0);
     }
 
     public static RawEvent exit(int pid, long startBootTimeNs, int exitStatus) {
         return new RawEvent(RawEventType.EXIT, 0, 0, startBootTimeNs, pid, pid, 0, pid, 0, exitStatus, 0,
-                "", "", List.of());
+                "", "", List.of(), "", Map.of(), 0);
     }
 
     public static RawEvent fileOpen(int pid, long startBootTimeNs, String path, int watchId) {
         return new RawEvent(RawEventType.FILE_OPEN, 0, 0, startBootTimeNs, pid, pid, 0, pid, 0, 0, watchId,
-                "", path, List.of());
+                "", path, List.of(), "", Map.of(), 0);
     }
 
     private static String baseName(String path) {

@@ -80,7 +80,10 @@ final class RawEventDecoder {
                 e.getInt(EventLayout.WATCH_ID),
                 cString(e, EventLayout.COMM, EventLayout.COMM_LEN),
                 filename,
-                args);
+                args,
+                "",
+                java.util.Map.of(),
+                0);
     }
 
     private static String string(ByteBuffer e, int offset, int len) {

@@ -24,7 +24,7 @@ class EventOutputsTest {
 
     private static final Instant AT = Instant.parse("2024-05-01T12:00:00Z");
     private static final ProcessEvent EXEC = new ProcessEvent(EventType.EXEC, 42, 1_000, AT,
-            new ProcessInfo(1, 0, 42, "/usr/bin/true", "/bin/true", List.of("true"), Map.of(), AT), null, null);
+            new ProcessInfo(1, 0, 42, 0, "/usr/bin/true", "/bin/true", List.of("true"), Map.of(), AT), null, null);
 
     @TempDir
     Path dir;

@@ -58,6 +58,7 @@ public final class JsonEventFormat implements EventFormat {
         }
         json.writeEndObject();
         json.writeNumberField("containerPid", process.containerPid());
+        json.writeNumberField("cgroupId", process.cgroupId());
         if (event.type() == EventType.FILE_OPEN) {
             json.writeStringField("filePath", event.filePath());
         }

@@ -18,7 +18,7 @@ class JsonEventFormatTest {
             + "\"startTime\":\"2024-05-01T11:59:59.500Z\",\"ppid\":1,\"uid\":1000,"
             + "\"exePath\":\"/usr/bin/python3.11\",\"exeLink\":\"/usr/bin/python3\","
             + "\"cmdLine\":[\"python3\",\"app.py\",\"--name\",\"a \\\"quoted\\\" arg\"],"
-            + "\"envs\":{\"RD_ENV\":\"prod\",\"RD_ID\":\"7\"},\"containerPid\":7";
+            + "\"envs\":{\"RD_ENV\":\"prod\",\"RD_ID\":\"7\"},\"containerPid\":7,\"cgroupId\":4242";
 
     private final JsonEventFormat format = new JsonEventFormat();
 
@@ -46,16 +46,16 @@ class JsonEventFormatTest {
 
     @Test
     void unknownFieldsAreEmptyNotMissing() {
-        ProcessInfo unknown = new ProcessInfo(0, -1, 0, null, null, null, null, null);
+        ProcessInfo unknown = new ProcessInfo(0, -1, 0, 0, null, null, null, null, null);
         ProcessEvent event = new ProcessEvent(EventType.EXEC, 9, 0, Instant.parse("2024-05-01T12:00:00Z"), unknown, null, null);
         assertEquals("{\"type\":\"EXEC\",\"pid\":9,\"time\":\"2024-05-01T12:00:00Z\",\"startTime\":\"1970-01-01T00:00:00Z\","
-                + "\"ppid\":0,\"uid\":-1,\"exePath\":\"\",\"exeLink\":\"\",\"cmdLine\":[],\"envs\":{},\"containerPid\":0}",
+                + "\"ppid\":0,\"uid\":-1,\"exePath\":\"\",\"exeLink\":\"\",\"cmdLine\":[],\"envs\":{},\"containerPid\":0,\"cgroupId\":0}",
                 format.format(event));
     }
 
     @Test
     void controlCharactersAndNonAsciiStayOnOneLine() {
-        ProcessInfo odd = new ProcessInfo(1, 0, 1, "/bin/sh", "/bin/sh", List.of("sh", "-c", "echo a\nb\tc"),
+        ProcessInfo odd = new ProcessInfo(1, 0, 1, 0, "/bin/sh", "/bin/sh", List.of("sh", "-c", "echo a\nb\tc"),
                 Map.of("RD_NAME", "Zoë"), Instant.EPOCH);
         ProcessEvent event = new ProcessEvent(EventType.EXEC, 9, 0, Instant.EPOCH, odd, null, null);
         String line = format.format(event);

@@ -20,7 +20,7 @@ final class TestEvents {
     }
 
     static ProcessInfo python() {
-        return new ProcessInfo(1, 1000, 7, "/usr/bin/python3.11", "/usr/bin/python3",
+        return new ProcessInfo(1, 1000, 7, 4242, "/usr/bin/python3.11", "/usr/bin/python3",
                 List.of("python3", "app.py", "--name", "a \"quoted\" arg"), Map.of("RD_ID", "7", "RD_ENV", "prod"), START);
     }
 

@@ -27,7 +27,7 @@ class TextEventFormatTest {
 
     @Test
     void sameLinkAndNoEnvsAreLeftOut() {
-        ProcessInfo sh = new ProcessInfo(1, 0, 1, "/bin/sh", "/bin/sh", List.of("sh", "-c", "true"), Map.of(), Instant.EPOCH);
+        ProcessInfo sh = new ProcessInfo(1, 0, 1, 0, "/bin/sh", "/bin/sh", List.of("sh", "-c", "true"), Map.of(), Instant.EPOCH);
         ProcessEvent event = new ProcessEvent(EventType.EXEC, 5, 0, Instant.EPOCH, sh, null, null);
         assertEquals("EXEC pid=5 ppid=1 uid=0 exe=/bin/sh cmd=\"sh -c true\" container_pid=1", format.format(event));
     }

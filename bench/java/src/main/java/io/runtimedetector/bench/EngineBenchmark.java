@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -161,9 +162,9 @@ public class EngineBenchmark {
             // Unique within the tick the fake stat names, so that /proc confirms the process.
             long start = START_TICKS * 10_000_000L + 1 + seq % 9_999_999;
             batch.add(new RawEvent(RawEventType.EXEC, RawEvent.FLAG_ENV_MATCH, System.nanoTime(), start, pid, pid,
-                    1, pid, 0, 0, 0, "true", "/bin/true", List.of("/bin/true", "bench:" + seq)));
+                    1, pid, 0, 0, 0, "true", "/bin/true", List.of("/bin/true", "bench:" + seq), "/usr/bin/true", Map.of(), 0));
             batch.add(new RawEvent(RawEventType.EXIT, 0, System.nanoTime(), start, pid, pid, 1, pid, 0, 0, 0,
-                    "true", "", List.of()));
+                    "true", "", List.of(), "", Map.of(), 0));
             if (batch.size() >= BATCH) {
                 probe.offer(batch);
                 batch = new ArrayList<>(BATCH);

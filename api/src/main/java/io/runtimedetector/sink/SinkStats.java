@@ -3,7 +3,7 @@ package io.runtimedetector.sink;
 import java.util.List;
 import java.util.Optional;
 
-/** Counters of every sink of a {@link SinkRunner}, in the order the sinks were given. */
+/** Counters of every sink of a sink runner, in the order the sinks were given. */
 public record SinkStats(List<SinkCounters> sinks) {
 
     public SinkStats {

@@ -11,7 +11,9 @@ import java.util.Map;
  * @param ppid         parent pid in the detector's PID namespace, 0 when unknown
  * @param uid          real user id, -1 when unknown
  * @param containerPid pid in the process' innermost PID namespace (equals pid on the host)
- * @param exePath      resolved executable: target of /proc/PID/exe
+ * @param cgroupId     id of the process' cgroup (v2: the cgroup directory's inode), 0 when
+ *                     unknown; what maps a process to its container and pod
+ * @param exePath      resolved executable, as /proc/PID/exe shows it
  * @param exeLink      path given to exec (what the link was asked for), e.g. /usr/bin/python3
  * @param cmdLine      argv
  * @param envs         the requested environment variables present in the process, and only those
@@ -21,6 +23,7 @@ public record ProcessInfo(
         int ppid,
         int uid,
         int containerPid,
+        long cgroupId,
         String exePath,
         String exeLink,
         List<String> cmdLine,

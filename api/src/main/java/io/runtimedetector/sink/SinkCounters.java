@@ -5,7 +5,7 @@ package io.runtimedetector.sink;
  *
  * @param name      the sink's {@link EventSink#name()}
  * @param delivered events the sink accepted without throwing (for a Pekko sink: handed to it)
- * @param dropped   events discarded because its buffer was full ({@link OverflowPolicy#DROP_NEWEST})
+ * @param dropped   events discarded because its buffer was full (the drop-newest overflow policy)
  * @param failed    failures: exceptions from accept, or failures of a Pekko sink's stream
  * @param restarts  times it was restarted after a failure
  * @param stopped   true once it failed more than the allowed restarts and receives nothing more

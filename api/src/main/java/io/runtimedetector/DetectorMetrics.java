@@ -1,7 +1,6 @@
 package io.runtimedetector;
 
 import io.runtimedetector.event.EventType;
-import io.runtimedetector.probe.RawEventType;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -24,7 +23,7 @@ import java.util.stream.Collectors;
  * @param liveProcesses     processes followed now
  */
 public record DetectorMetrics(
-        Map<RawEventType, Long> rawEvents,
+        Map<EventType, Long> rawEvents,
         Map<EventType, Long> emitted,
         Map<FilterReason, Long> filtered,
         long kernelLost,
@@ -44,7 +43,7 @@ public record DetectorMetrics(
         filtered = Map.copyOf(filtered);
     }
 
-    public long rawEvents(RawEventType type) {
+    public long rawEvents(EventType type) {
         return rawEvents.getOrDefault(type, 0L);
     }
 
@@ -58,7 +57,7 @@ public record DetectorMetrics(
 
     /** One log line: every counter, in a fixed order, as name=value. */
     public String summary() {
-        return "raw{" + line(rawEvents, RawEventType.values()) + "}"
+        return "raw{" + line(rawEvents, EventType.values()) + "}"
                 + " emitted{" + line(emitted, EventType.values()) + "}"
                 + " filtered{" + line(filtered, FilterReason.values()) + "}"
                 + " kernel_lost=" + kernelLost

@@ -8,8 +8,8 @@ import io.runtimedetector.event.ProcessEvent;
  * contained: the sink is restarted per its settings and the other sinks go on.
  * A restart is {@link #close()} followed by further calls to {@link #accept}: a sink that
  * holds a resource (file, connection) releases it on close and acquires it again on the
- * next accept. See {@link PekkoEventSink} to plug in a
- * Pekko {@code Sink} instead.
+ * next accept. The sinks module
+ * wraps a Pekko {@code Sink} as an EventSink for those who have one.
  */
 @FunctionalInterface
 public interface EventSink extends AutoCloseable {
