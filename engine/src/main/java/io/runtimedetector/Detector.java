@@ -79,8 +79,6 @@ public final class Detector implements AutoCloseable {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(Detector.class);
-    /** Raw events handed to the supervisor per message: one ack per batch, not per event. */
-    private static final int RAW_BATCH = 256;
     /** Events one process may hold before it has lived the minimum duration. */
     private static final int PENDING_LIMIT = 64;
     private static final int HUB_BUFFER = 256;
@@ -196,7 +194,6 @@ public final class Detector implements AutoCloseable {
                 "runtime-detector-" + INSTANCES.incrementAndGet(), ProcessSupervisor.engineDispatcher(system));
 
         opened.events()
-                .batch(RAW_BATCH, Detector::firstOfBatch, Detector::addToBatch)
                 .runWith(ActorSink.actorRefWithBackpressure(supervisor,
                         (ackTo, batch) -> new SupervisorCommand.RawBatch(batch, ackTo),
                         SupervisorCommand.StreamInit::new,
@@ -215,17 +212,6 @@ public final class Detector implements AutoCloseable {
             LOG.info("probe attached; {} running processes pass the filters", found);
         }, blocking).thenCompose(scanned -> AskPattern.<SupervisorCommand, Done>ask(supervisor,
                 SupervisorCommand.Barrier::new, Duration.ofSeconds(30), system.scheduler()));
-    }
-
-    private static List<RawEvent> firstOfBatch(RawEvent first) {
-        List<RawEvent> batch = new ArrayList<>(16);
-        batch.add(first);
-        return batch;
-    }
-
-    private static List<RawEvent> addToBatch(List<RawEvent> batch, RawEvent next) {
-        batch.add(next);
-        return batch;
     }
 
     /**

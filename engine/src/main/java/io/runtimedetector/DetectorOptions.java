@@ -77,7 +77,7 @@ public record DetectorOptions(
             throw new IllegalArgumentException("minDuration: must not be negative, was " + minDuration);
         }
         // The kernel's limits (prefix and path lengths, how many paths, map capacity) are the probe's to state.
-        probeConfig(envPrefix, excludedExecutables, watchedFiles, trackedCapacity, procfs);
+        probeConfig(envPrefix, reportedEnvKeys, excludedExecutables, watchedFiles, trackedCapacity, procfs);
         if (new HashSet<>(watchedFiles).size() != watchedFiles.size()) {
             throw new IllegalArgumentException("watchedFiles: a path is listed twice; each needs its own id");
         }
@@ -107,13 +107,22 @@ public record DetectorOptions(
 
     /** What the kernel probe is configured with. */
     public ProbeConfig probeConfig() {
-        return probeConfig(envPrefix, excludedExecutables, watchedFiles, trackedCapacity, procfs);
+        return probeConfig(envPrefix, reportedEnvKeys, excludedExecutables, watchedFiles, trackedCapacity, procfs);
     }
 
-    private static ProbeConfig probeConfig(String envPrefix, List<Path> excluded, List<Path> watched,
-            int trackedCapacity, Path procfs) {
+    /** The keys whose values the kernel can capture; the engine reads the others from /proc. */
+    static List<String> kernelEnvKeys(List<String> keys) {
+        return keys.stream()
+                .filter(k -> k.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= ProbeConfig.MAX_ENV_KEY_BYTES)
+                .limit(ProbeConfig.MAX_ENV_KEYS)
+                .toList();
+    }
+
+    private static ProbeConfig probeConfig(String envPrefix, List<String> reportedEnvKeys, List<Path> excluded,
+            List<Path> watched, int trackedCapacity, Path procfs) {
         return ProbeConfig.builder()
                 .envPrefix(envPrefix)
+                .reportedEnvKeys(kernelEnvKeys(reportedEnvKeys))
                 .excludedExecutables(excluded)
                 .watchedFiles(watched)
                 .trackedCapacity(trackedCapacity)

@@ -25,7 +25,7 @@ import org.apache.pekko.stream.testkit.javadsl.TestSource;
 public final class FakeProbe implements EventProbe {
 
     private final ClassicActorSystemProvider system;
-    private final CompletableFuture<TestPublisher.Probe<RawEvent>> publisher = new CompletableFuture<>();
+    private final CompletableFuture<TestPublisher.Probe<List<RawEvent>>> publisher = new CompletableFuture<>();
     private final Map<Integer, Long> tracked = new ConcurrentHashMap<>();
     private final List<Integer> untracked = new CopyOnWriteArrayList<>();
     private volatile boolean acceptTracking = true;
@@ -52,24 +52,23 @@ public final class FakeProbe implements EventProbe {
     }
 
     @Override
-    public Source<RawEvent, NotUsed> events() {
+    public Source<List<RawEvent>, NotUsed> events() {
         // The publisher exists only once the engine runs the stream, so tests wait for it in send().
-        return TestSource.<RawEvent>create(system).mapMaterializedValue(p -> {
+        return TestSource.<List<RawEvent>>create(system).mapMaterializedValue(p -> {
             publisher.complete(p);
             return NotUsed.getInstance();
         });
     }
 
-    /** Pushes events in order, each once the engine asks for more: the stream's own backpressure. */
+    /** Pushes the events as one batch, once the engine asks for more: the stream's own backpressure. */
     public synchronized void send(RawEvent... events) {
-        TestPublisher.Probe<RawEvent> p = publisher();
-        for (RawEvent e : events) {
-            p.sendNext(e);
-        }
+        send(List.of(events));
     }
 
     public synchronized void send(List<RawEvent> events) {
-        send(events.toArray(RawEvent[]::new));
+        if (!events.isEmpty()) {
+            publisher().sendNext(List.copyOf(events));
+        }
     }
 
     /** The probe breaks, as on a fatal ring-buffer error. */
@@ -138,7 +137,7 @@ public final class FakeProbe implements EventProbe {
         return closes;
     }
 
-    private TestPublisher.Probe<RawEvent> publisher() {
+    private TestPublisher.Probe<List<RawEvent>> publisher() {
         try {
             return publisher.get(5, TimeUnit.SECONDS);
         } catch (Exception e) {

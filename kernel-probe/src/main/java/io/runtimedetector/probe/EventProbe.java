@@ -1,5 +1,6 @@
 package io.runtimedetector.probe;
 
+import java.util.List;
 import java.util.OptionalInt;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Source;
@@ -11,11 +12,13 @@ import org.apache.pekko.stream.javadsl.Source;
 public interface EventProbe extends AutoCloseable {
 
     /**
-     * The raw events, once. The source backpressures: while downstream does not pull,
+     * The raw events, once, in the batches the reader drained them in (never empty), so
+     * that a consumer pays per batch, not per event. The source backpressures: while
+     * downstream does not pull, batches wait in the reader's bounded queue, and past it
      * the reader stops draining the ring buffer and the kernel counts what it drops.
      * It completes when the probe is closed and fails on a fatal probe error.
      */
-    Source<RawEvent, NotUsed> events();
+    Source<List<RawEvent>, NotUsed> events();
 
     /**
      * Reports FORK, FILE_OPEN and EXIT of this process from now on.

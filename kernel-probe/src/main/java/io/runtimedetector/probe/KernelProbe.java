@@ -71,7 +71,7 @@ public final class KernelProbe implements EventProbe {
     }
 
     @Override
-    public Source<RawEvent, NotUsed> events() {
+    public Source<List<RawEvent>, NotUsed> events() {
         if (!sourceTaken.compareAndSet(false, true)) {
             throw new IllegalStateException("the raw event source can be materialized only once");
         }
@@ -115,7 +115,7 @@ public final class KernelProbe implements EventProbe {
         // Both under this lock: the handle is valid exactly until the final counters are taken.
         long[] c = finalKernelCounters != null ? finalKernelCounters : NativeProbe.counters(handle);
         return new ProbeCounters(c[0], c[1] + userTrackFull.get(), c[2], c[3], c[4], c[5], reader.eventsRead(),
-                reader.decodeErrors());
+                reader.decodeErrors(), reader.queueStats());
     }
 
     /** Stops the reader (completing {@link #events()}), detaches the programs, frees native memory. */

@@ -23,6 +23,8 @@ import java.util.List;
  * @param drainInterval       adaptive mode: how often a busy reader drains (bounds latency in a storm)
  * @param batchBytes          size of one batch handed from the native side to Java
  * @param envScanMaxSteps     bound on environment strings scanned per exec; past it the exec is passed on as unsure
+ * @param reportedEnvKeys     environment variables whose values the kernel copies into EXEC records
+ * @param queueEvents         events the reader's user-space queue holds while the engine is behind
  * @param procPath            the procfs whose PID namespace pids are reported in (a container may mount the
  *                            host's elsewhere)
  */
@@ -37,18 +39,24 @@ public record ProbeConfig(
         Duration drainInterval,
         int batchBytes,
         int envScanMaxSteps,
+        List<String> reportedEnvKeys,
+        int queueEvents,
         Path procPath) {
 
     public static final int MAX_ENV_PREFIX_BYTES = 63;
     public static final int MAX_PATH_BYTES = 255;
     public static final int MAX_EXCLUDED = 32;
     public static final int MAX_WATCHED = 64;
+    /** Variables whose values the kernel can capture; more are read from /proc. */
+    public static final int MAX_ENV_KEYS = 8;
+    public static final int MAX_ENV_KEY_BYTES = 63;
 
     public ProbeConfig {
         envPrefix = envPrefix == null ? "" : envPrefix;
         procPath = procPath == null ? Path.of("/proc") : procPath;
         excludedExecutables = List.copyOf(excludedExecutables);
         watchedFiles = List.copyOf(watchedFiles);
+        reportedEnvKeys = List.copyOf(reportedEnvKeys);
         int prefixBytes = envPrefix.getBytes(StandardCharsets.UTF_8).length;
         if (prefixBytes > MAX_ENV_PREFIX_BYTES) {
             throw new IllegalArgumentException("envPrefix: " + prefixBytes + " bytes, at most "
@@ -80,6 +88,16 @@ public record ProbeConfig(
         if (batchBytes < 64 * 1024) {
             throw new IllegalArgumentException("batchBytes: must be at least 65536, was " + batchBytes);
         }
+        for (String key : reportedEnvKeys) {
+            int bytes = key.getBytes(StandardCharsets.UTF_8).length;
+            if (key.isEmpty() || key.indexOf('=') >= 0 || key.indexOf('\0') >= 0 || bytes > MAX_ENV_KEY_BYTES) {
+                throw new IllegalArgumentException("reportedEnvKeys: '" + key + "' is not a variable name of 1 to "
+                        + MAX_ENV_KEY_BYTES + " bytes without '=' or NUL");
+            }
+        }
+        if (queueEvents < 1) {
+            throw new IllegalArgumentException("queueEvents: must be positive, was " + queueEvents);
+        }
         if (envScanMaxSteps < 1 || envScanMaxSteps > 1 << 20) {
             throw new IllegalArgumentException("envScanMaxSteps: must be between 1 and 1048576, was "
                     + envScanMaxSteps);
@@ -108,21 +126,36 @@ public record ProbeConfig(
     }
 
     /**
-     * Defaults: every exec, nothing excluded or watched, 131072 tracked processes, 4 MiB
-     * ring, adaptive wake-up (early wake at an eighth of the ring, 2 ms drains).
+     * Defaults: every exec, nothing excluded or watched, 131072 tracked processes, a
+     * 16 MiB ring (about 20 000 short-lived processes while the JVM is stopped), a
+     * 65 536-event user-space queue, adaptive wake-up (early wake at an eighth of the
+     * ring, 2 ms drains).
      */
     public static final class Builder {
         private String envPrefix = "";
         private final List<Path> excluded = new ArrayList<>();
         private final List<Path> watched = new ArrayList<>();
         private int trackedCapacity = 131_072;
-        private int ringBufferBytes = 4 << 20;
+        private int ringBufferBytes = 16 << 20;
         private int wakeupBytes = -1;  // an eighth of the ring, whatever its size
         private Duration pollInterval = Duration.ofMillis(100);
         private Duration drainInterval = Duration.ofMillis(2);
         private int batchBytes = 256 * 1024;
         private int envScanMaxSteps = 8192;
         private Path procPath = Path.of("/proc");
+        private final List<String> reportedEnvKeys = new ArrayList<>();
+        private int queueEvents = 65_536;
+
+        public Builder reportedEnvKeys(List<String> keys) {
+            reportedEnvKeys.clear();
+            reportedEnvKeys.addAll(keys);
+            return this;
+        }
+
+        public Builder queueEvents(int events) {
+            this.queueEvents = events;
+            return this;
+        }
 
         public Builder envPrefix(String prefix) {
             this.envPrefix = prefix;
@@ -184,7 +217,7 @@ public record ProbeConfig(
         public ProbeConfig build() {
             return new ProbeConfig(envPrefix, excluded, watched, trackedCapacity, ringBufferBytes,
                     wakeupBytes < 0 ? ringBufferBytes / 8 : wakeupBytes, pollInterval, drainInterval, batchBytes,
-                    envScanMaxSteps, procPath);
+                    envScanMaxSteps, reportedEnvKeys, queueEvents, procPath);
         }
     }
 }

@@ -11,6 +11,7 @@ package io.runtimedetector.probe;
  * @param execExcluded    execs of excluded executables
  * @param eventsRead      events the reader took from the ring buffer
  * @param decodeErrors    ring-buffer records that could not be decoded (logged, skipped)
+ * @param queue           the reader's user-space queue
  */
 public record ProbeCounters(
         long ringBufferLost,
@@ -20,7 +21,8 @@ public record ProbeCounters(
         long execEnvUnsure,
         long execExcluded,
         long eventsRead,
-        long decodeErrors) {
+        long decodeErrors,
+        QueueStats queue) {
 
-    public static final ProbeCounters ZERO = new ProbeCounters(0, 0, 0, 0, 0, 0, 0, 0);
+    public static final ProbeCounters ZERO = new ProbeCounters(0, 0, 0, 0, 0, 0, 0, 0, QueueStats.EMPTY);
 }

@@ -1,6 +1,5 @@
 package io.runtimedetector.probe;
 
-import java.util.Iterator;
 import java.util.List;
 import org.apache.pekko.Done;
 import org.apache.pekko.stream.Attributes;
@@ -12,14 +11,14 @@ import org.apache.pekko.stream.stage.GraphStage;
 import org.apache.pekko.stream.stage.GraphStageLogic;
 
 /**
- * Bridges the {@link RingBufferReader} thread into a Pekko Streams source. The reader
- * signals through an async callback; events are pushed only on demand, so a slow
- * downstream leaves batches on the reader's bounded queue and the reader waits.
+ * Bridges the {@link RingBufferReader} thread into a Pekko Streams source of batches.
+ * The reader signals through an async callback; a batch is pushed only on demand, so a
+ * slow downstream leaves batches on the reader's bounded queue.
  */
-final class RawEventSource extends GraphStage<SourceShape<RawEvent>> {
+final class RawEventSource extends GraphStage<SourceShape<List<RawEvent>>> {
 
-    private final Outlet<RawEvent> out = Outlet.create("RawEventSource.out");
-    private final SourceShape<RawEvent> shape = SourceShape.of(out);
+    private final Outlet<List<RawEvent>> out = Outlet.create("RawEventSource.out");
+    private final SourceShape<List<RawEvent>> shape = SourceShape.of(out);
     private final RingBufferReader reader;
 
     RawEventSource(RingBufferReader reader) {
@@ -27,15 +26,13 @@ final class RawEventSource extends GraphStage<SourceShape<RawEvent>> {
     }
 
     @Override
-    public SourceShape<RawEvent> shape() {
+    public SourceShape<List<RawEvent>> shape() {
         return shape;
     }
 
     @Override
     public GraphStageLogic createLogic(Attributes inheritedAttributes) {
         return new GraphStageLogic(shape) {
-            private Iterator<RawEvent> current = List.<RawEvent>of().iterator();
-
             {
                 setHandler(out, new AbstractOutHandler() {
                     @Override
@@ -62,25 +59,16 @@ final class RawEventSource extends GraphStage<SourceShape<RawEvent>> {
             }
 
             private void pushNext() {
-                while (!current.hasNext()) {
-                    List<RawEvent> batch = reader.nextBatch();
-                    if (batch == null) {
-                        if (reader.isDrained()) {
-                            finish();
-                        }
-                        return;
+                List<RawEvent> batch = reader.nextBatch();
+                if (batch != null) {
+                    push(out, batch);
+                } else if (reader.isDrained()) {
+                    Throwable failure = reader.failure();
+                    if (failure != null) {
+                        failStage(failure);
+                    } else {
+                        completeStage();
                     }
-                    current = batch.iterator();
-                }
-                push(out, current.next());
-            }
-
-            private void finish() {
-                Throwable failure = reader.failure();
-                if (failure != null) {
-                    failStage(failure);
-                } else {
-                    completeStage();
                 }
             }
         };

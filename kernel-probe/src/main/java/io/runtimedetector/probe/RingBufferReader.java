@@ -3,8 +3,6 @@ package io.runtimedetector.probe;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -13,20 +11,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The thread that drains the kernel ring buffer. Each native call copies a whole
- * batch of events, decoded here into {@link RawEvent}s and put on a small bounded
- * queue. When the queue is full this thread waits: the ring buffer then fills and
- * the kernel counts what it has to drop, which is the backpressure the stream asks for.
+ * batch of events, decoded here into {@link RawEvent}s and put on an {@link EventQueue}
+ * sized in events, so that a slow engine does not slow the draining. Only when that
+ * queue is full does this thread wait: the ring buffer then fills and the kernel counts
+ * what it has to drop, which is the backpressure the stream asks for.
  */
 final class RingBufferReader {
 
     private static final Logger LOG = LoggerFactory.getLogger(RingBufferReader.class);
-    private static final int QUEUE_BATCHES = 16;
 
     private final long handle;
     private final int pollMillis;
     private final int drainMillis;
     private final ByteBuffer batch;
-    private final BlockingQueue<List<RawEvent>> queue = new ArrayBlockingQueue<>(QUEUE_BATCHES);
+    private final EventQueue queue;
     private final AtomicLong eventsRead = new AtomicLong();
     private final AtomicLong decodeErrors = new AtomicLong();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -41,6 +39,7 @@ final class RingBufferReader {
         this.pollMillis = (int) Math.max(1, config.pollInterval().toMillis());
         this.drainMillis = (int) Math.max(1, config.drainInterval().toMillis());
         this.batch = ByteBuffer.allocateDirect(config.batchBytes()).order(ByteOrder.nativeOrder());
+        this.queue = new EventQueue(config.queueEvents());
     }
 
     /** Starts polling; {@code onData} is called (from the reader thread) after each batch and at the end. */
@@ -75,6 +74,10 @@ final class RingBufferReader {
 
     long decodeErrors() {
         return decodeErrors.get();
+    }
+
+    QueueStats queueStats() {
+        return queue.stats();
     }
 
     /** Stops the thread and waits for it, so that the native handle may be freed afterwards. */

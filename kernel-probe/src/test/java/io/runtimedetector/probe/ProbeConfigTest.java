@@ -21,7 +21,7 @@ class ProbeConfigTest {
         ProbeConfig c = ProbeConfig.builder().build();
         assertEquals("", c.envPrefix());
         assertEquals(131_072, c.trackedCapacity());
-        assertEquals(4 << 20, c.ringBufferBytes());
+        assertEquals(16 << 20, c.ringBufferBytes());
         assertEquals(Path.of("/proc"), c.procPath());
     }
 
@@ -52,7 +52,7 @@ class ProbeConfigTest {
         assertTrue(rejected(() -> ProbeConfig.builder().ringBufferBytes(3 << 20).build())
                 .startsWith("ringBufferBytes:"));
         assertTrue(rejected(() -> ProbeConfig.builder().trackedCapacity(0).build()).startsWith("trackedCapacity:"));
-        assertTrue(rejected(() -> ProbeConfig.builder().wakeupBytes(4 << 20).build()).startsWith("wakeupBytes:"));
+        assertTrue(rejected(() -> ProbeConfig.builder().wakeupBytes(16 << 20).build()).startsWith("wakeupBytes:"));
         assertTrue(rejected(() -> ProbeConfig.builder().pollInterval(Duration.ZERO).build())
                 .startsWith("pollInterval:"));
     }

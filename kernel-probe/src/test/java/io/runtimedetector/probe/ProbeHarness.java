@@ -20,7 +20,7 @@ final class ProbeHarness implements AutoCloseable {
 
     ProbeHarness(ProbeConfig config) {
         probe = KernelProbe.open(config);
-        probe.events().runWith(Sink.foreach(queue::add), Materializer.matFromSystem(system));
+        probe.events().runWith(Sink.foreach(queue::addAll), Materializer.matFromSystem(system));
     }
 
     /** The first event, among those seen so far and arriving within the timeout, that matches. */

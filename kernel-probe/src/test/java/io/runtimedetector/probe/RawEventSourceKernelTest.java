@@ -45,15 +45,17 @@ class RawEventSourceKernelTest {
 
     @Test
     void withoutDemandTheKernelCountsWhatItCannotKeep() {
-        // An 8 KiB ring holds about nine exec events; the reader's queue holds 16 batches.
-        ProbeConfig config = ProbeConfig.builder().envPrefix("RDBP_").ringBufferBytes(8192)
+        // An 8 KiB ring and a 16-event queue: 400 events cannot all wait for demand.
+        ProbeConfig config = ProbeConfig.builder().envPrefix("RDBP_").ringBufferBytes(8192).queueEvents(16)
                 .pollInterval(Duration.ofMillis(10)).build();
         try (KernelProbe probe = KernelProbe.open(config)) {
-            TestSubscriber.Probe<RawEvent> sub = probe.events().runWith(TestSink.probe(system), system);
+            TestSubscriber.Probe<RawEvent> sub = probe.events().mapConcat(batch -> batch).runWith(TestSink.probe(system), system);
             sub.ensureSubscription();
             List<Process> spawned = spawn(200, "RDBP_ID");
 
             assertTrue(probe.counters().ringBufferLost() > 0, "events were lost: " + probe.counters());
+            QueueStats queue = probe.counters().queue();
+            assertTrue(queue.fullWaits() > 0, "the reader waited for the queue: " + queue);
             sub.request(10_000);
             List<RawEvent> got = sub.receiveWithin(Duration.ofSeconds(2), 10_000);
             long delivered = got.stream().filter(r -> spawned.stream().anyMatch(p -> p.pid() == r.pid())).count();
@@ -73,7 +75,7 @@ class RawEventSourceKernelTest {
         ProbeConfig config = ProbeConfig.builder().envPrefix("RDWK_").wakeupBytes(wakeupBytes)
                 .pollInterval(Duration.ofSeconds(10)).build();
         try (KernelProbe probe = KernelProbe.open(config)) {
-            TestSubscriber.Probe<RawEvent> sub = probe.events().runWith(TestSink.probe(system), system);
+            TestSubscriber.Probe<RawEvent> sub = probe.events().mapConcat(batch -> batch).runWith(TestSink.probe(system), system);
             sub.request(10);
             Thread.sleep(300);  // the reader finds the ring empty and blocks
             Process p = TestProcesses.start(Map.of("RDWK_ID", "1"), "/bin/true");
@@ -86,7 +88,7 @@ class RawEventSourceKernelTest {
     @Test
     void closingTheProbeCompletesTheSource() {
         KernelProbe probe = KernelProbe.open(ProbeConfig.builder().envPrefix("RDCL_").build());
-        TestSubscriber.Probe<RawEvent> sub = probe.events().runWith(TestSink.probe(system), system);
+        TestSubscriber.Probe<RawEvent> sub = probe.events().mapConcat(batch -> batch).runWith(TestSink.probe(system), system);
         sub.request(100);
         Process p = TestProcesses.start(Map.of("RDCL_ID", "1"), "/bin/true");
         TestProcesses.waitFor(p);

@@ -140,12 +140,12 @@ class DetectorAppTest {
 
     /** No events; completes on close; a test fails it through {@link #materialized}. */
     private static final class FakeProbe implements EventProbe {
-        final CompletableFuture<CompletableFuture<Optional<RawEvent>>> materialized = new CompletableFuture<>();
+        final CompletableFuture<CompletableFuture<Optional<List<RawEvent>>>> materialized = new CompletableFuture<>();
         volatile boolean closed;
 
         @Override
-        public Source<RawEvent, NotUsed> events() {
-            return Source.<RawEvent>maybe().mapMaterializedValue(end -> {
+        public Source<List<RawEvent>, NotUsed> events() {
+            return Source.<List<RawEvent>>maybe().mapMaterializedValue(end -> {
                 materialized.complete(end);
                 return NotUsed.getInstance();
             });

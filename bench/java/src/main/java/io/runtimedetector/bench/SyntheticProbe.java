@@ -23,13 +23,12 @@ final class SyntheticProbe implements EventProbe {
     private final CompletableFuture<BoundedSourceQueue<List<RawEvent>>> queue = new CompletableFuture<>();
 
     @Override
-    public Source<RawEvent, NotUsed> events() {
+    public Source<List<RawEvent>, NotUsed> events() {
         return Source.<List<RawEvent>>queue(16)
                 .mapMaterializedValue(q -> {
                     queue.complete(q);
                     return NotUsed.getInstance();
-                })
-                .mapConcat(batch -> batch);
+                });
     }
 
     /** Hands over one batch, waiting while the engine is behind (its backpressure). */
