@@ -11,10 +11,24 @@
 
 #define RD_COMM_LEN        16
 #define RD_PATH_MAX        256   /* exec filename, opened path, exclusion and watch keys */
-#define RD_ARGS_MAX        512   /* argv captured at exec, NUL-separated */
+#define RD_ARGS_MAX        1024  /* argv captured at exec, NUL-separated */
+#define RD_EXE_MAX         512   /* resolved executable path; longer ones are left to /proc */
+#define RD_EXE_DEPTH       48    /* path components walked; deeper ones are left to /proc */
+#define RD_ENV_MAX         1024  /* captured KEY=VALUE strings of the requested variables */
+#define RD_ENV_ENTRY_MAX   256   /* one KEY=VALUE string, NUL included; longer values are cut */
 #define RD_ENV_PREFIX_MAX  64    /* including the terminating NUL */
+#define RD_ENV_KEYS_MAX    8     /* requested variables whose values the kernel captures */
+#define RD_ENV_KEY_MAX     64    /* one requested name, NUL included */
 #define RD_MAX_EXCLUDED    32
 #define RD_MAX_WATCHED     64
+
+/*
+ * The variable part of a record. Sections follow each other without gaps, in this
+ * order, each as long as its _len field says: filename, args, exe, envs. The buffer is
+ * larger than their sum so that the BPF side can write at masked offsets.
+ */
+#define RD_DATA_MAX        4096
+#define RD_DATA_SLACK      1024  /* room past RD_DATA_MAX for the largest single write */
 
 enum rd_event_type {
 	RD_EVENT_EXEC      = 1,
@@ -32,6 +46,10 @@ enum rd_event_flags {
 	RD_F_FILENAME_TRUNC = 1 << 5,
 	RD_F_ARGS_TRUNC     = 1 << 6,
 	RD_F_WATCH_BY_INODE = 1 << 7, /* FILE_OPEN matched by inode, not by the path string */
+	RD_F_EXE_INCOMPLETE = 1 << 8, /* the exe path walk did not reach the root: exe_len is 0 */
+	RD_F_ENVS_COMPLETE  = 1 << 9, /* every requested variable found, or the whole environment read */
+	RD_F_ENVS_TRUNC     = 1 << 10, /* a captured value was cut at RD_ENV_ENTRY_MAX */
+	RD_F_EXE_DELETED    = 1 << 11, /* the executable was unlinked: /proc shows " (deleted)" */
 };
 
 enum rd_counter {
@@ -47,14 +65,15 @@ enum rd_counter {
 /*
  * Every event describes one process, identified by (pid, start_boottime). For FORK
  * that process is the new child; ppid is the parent that forked it.
- * The string tail is only present where the type needs it: EXEC carries filename
- * and args, FILE_OPEN carries filename, FORK and EXIT end at RD_EVENT_HDR_SIZE.
+ * A record is the header plus only the used part of data: FORK and EXIT end at
+ * RD_EVENT_HDR_SIZE, FILE_OPEN carries its filename, EXEC all four sections.
  */
 struct rd_event {
 	__u32 type;
 	__u32 flags;
 	__u64 ktime_ns;        /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	__u64 start_boottime;  /* task->start_boottime, ns; /proc/PID/stat field 22 in ticks */
+	__u64 cgroup_id;       /* default-hierarchy cgroup: its kernfs node id (the directory's inode) */
 	__u32 pid;             /* thread-group id in the detector's PID namespace */
 	__u32 tid;             /* thread that caused the event (EXEC: the thread that called exec) */
 	__u32 ppid;            /* real parent's thread-group id, 0 when not visible */
@@ -64,13 +83,15 @@ struct rd_event {
 	__u32 watch_id;        /* FILE_OPEN: id of the watched file that matched */
 	__u16 filename_len;    /* bytes of filename, without NUL */
 	__u16 args_len;        /* bytes of args, NUL-separated */
+	__u16 exe_len;         /* bytes of the resolved exe path, without NUL */
+	__u16 envs_len;        /* bytes of KEY=VALUE strings, each NUL-terminated */
 	char  comm[RD_COMM_LEN];
-	char  filename[RD_PATH_MAX];
-	char  args[RD_ARGS_MAX];
+	char  data[RD_DATA_MAX + RD_DATA_SLACK];
 };
 
-#define RD_EVENT_HDR_SIZE       (__builtin_offsetof(struct rd_event, filename))
-#define RD_EVENT_FILE_OPEN_SIZE (__builtin_offsetof(struct rd_event, args))
+#define RD_EVENT_HDR_SIZE  (__builtin_offsetof(struct rd_event, data))
+/* The largest record the kernel submits: a header and every section at its maximum. */
+#define RD_EVENT_MAX_SIZE  (RD_EVENT_HDR_SIZE + RD_PATH_MAX + RD_ARGS_MAX + RD_EXE_MAX + RD_ENV_MAX)
 
 /* Set in .rodata.cfg before load; the verifier prunes branches of disabled features. */
 struct rd_config {
@@ -81,8 +102,10 @@ struct rd_config {
 	__u32 wakeup_bytes;     /* 0: wake per event; else adaptive: wake a sleeping reader at once,
 				 * an awake one (draining on a timer) only past this much pending */
 	__u32 env_max_steps;    /* bound on strings read while scanning one environment */
-	__u32 pad;
+	__u32 env_key_count;    /* requested variables whose values are captured */
 	char  env_prefix[RD_ENV_PREFIX_MAX];
+	__u32 env_key_lens[RD_ENV_KEYS_MAX];       /* name length, without '=' */
+	char  env_keys[RD_ENV_KEYS_MAX][RD_ENV_KEY_MAX];
 };
 
 struct rd_tracked {

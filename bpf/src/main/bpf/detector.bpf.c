@@ -69,10 +69,23 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
-/* Per-CPU scratch: a zero-padded path used as a hash key, and one environment string. */
+/*
+ * Per-CPU scratch: a zero-padded path used as a hash key, one environment string, the
+ * executable path being built from its end, and the EXEC or FILE_OPEN record being
+ * assembled before it is copied, at its used length, into the ring buffer.
+ */
 struct scratch {
 	char key[RD_PATH_MAX];
-	char env[RD_ENV_CHUNK];
+	char env[RD_ENV_ENTRY_MAX];
+	char exe[2 * RD_EXE_MAX];
+	/*
+	 * Where the exe path starts in exe[]. Kept here, not in a register, on purpose:
+	 * the verifier then sees an unknown (masked) value each round and can prune the
+	 * walk's states, instead of following every exact offset through every round.
+	 */
+	__s32 exe_off;
+	__u32 pad;
+	struct rd_event ev;
 };
 
 struct {
@@ -81,6 +94,16 @@ struct {
 	__type(key, __u32);
 	__type(value, struct scratch);
 } scratch_map SEC(".maps");
+
+/*
+ * A value masked for the verifier, with the mask kept even where clang can prove it
+ * redundant: older verifiers track bounds less precisely than the compiler does.
+ */
+#define RD_BOUNDED(v, mask) ({ __u64 __v = (v); asm volatile("" : "+r"(__v)); __v & (mask); })
+
+#define RD_DATA_MASK (RD_DATA_MAX - 1)
+#define RD_EXE_MASK  (RD_EXE_MAX - 1)
+#define RD_ENV_MASK  (2 * RD_ENV_ENTRY_MAX - 1)
 
 static __always_inline void count(__u32 slot)
 {
@@ -116,6 +139,15 @@ static __always_inline long rb_flags(void)
 	/* The reader is awake and drains on its timer; wake it early only near full. */
 	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= rd_cfg.wakeup_bytes
 		       ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+/* Sends the first @size bytes of an assembled record. */
+static __always_inline void submit_copy(struct rd_event *e, __u64 size)
+{
+	if (size > sizeof(*e))
+		return;
+	if (bpf_ringbuf_output(&events, e, size, rb_flags()))
+		count(RD_CNT_RINGBUF_LOST);
 }
 
 /*
@@ -157,6 +189,8 @@ static __always_inline void fill_common(struct rd_event *e, struct task_struct *
 	e->flags = 0;
 	e->ktime_ns = bpf_ktime_get_ns();
 	e->start_boottime = BPF_CORE_READ(task, group_leader, start_boottime);
+	/* What /sys/fs/cgroup/<path> has as its inode number, and what cgroup-aware tools key on. */
+	e->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
 	e->pid = pid;
 	e->tid = BPF_CORE_READ(task, pid);
 	e->ppid = task_tgid_in_ns(BPF_CORE_READ(task, real_parent), NULL);
@@ -166,6 +200,8 @@ static __always_inline void fill_common(struct rd_event *e, struct task_struct *
 	e->watch_id = 0;
 	e->filename_len = 0;
 	e->args_len = 0;
+	e->exe_len = 0;
+	e->envs_len = 0;
 	BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
 }
 
@@ -179,12 +215,73 @@ static __always_inline bool path_excluded(struct scratch *s, const char *kpath)
 	return bpf_map_lookup_elem(&excluded, s->key) != NULL;
 }
 
+/*
+ * The path of @f as /proc/PID/exe shows it, built backwards from s->exe[RD_EXE_MAX] by
+ * walking dentries up to each mount's root and mounts up to the namespace's root, as
+ * the kernel's d_path() does. Returns where the path starts in s->exe, or -1 when it is
+ * deeper or longer than the walk's bounds (the engine then reads /proc).
+ */
+static __always_inline int exe_path(struct scratch *s, struct file *f)
+{
+	struct dentry *dentry = BPF_CORE_READ(f, f_path.dentry);
+	struct vfsmount *vfsmnt = BPF_CORE_READ(f, f_path.mnt);
+	struct mount *mnt = (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt);
+
+	s->exe_off = RD_EXE_MAX;
+	for (int i = 0; i < RD_EXE_DEPTH; i++) {
+		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+		const unsigned char *name;
+		__s32 off = s->exe_off;
+		__u32 len;
+
+		if (dentry == BPF_CORE_READ(vfsmnt, mnt_root) || dentry == parent) {
+			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+			/* The root of the namespace's root mount, or of a detached tree: done. */
+			if (dentry != BPF_CORE_READ(vfsmnt, mnt_root) || up == mnt) {
+				if (off == RD_EXE_MAX) {
+					s->exe[RD_EXE_MAX - 1] = '/';
+					return RD_EXE_MAX - 1;
+				}
+				return off;
+			}
+			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = up;
+			vfsmnt = (void *)up + bpf_core_field_offset(struct mount, mnt);
+			continue;
+		}
+		len = BPF_CORE_READ(dentry, d_name.len);
+		name = BPF_CORE_READ(dentry, d_name.name);
+		if (len == 0 || len >= RD_EXE_MAX || off <= 0 || (__s32)(len + 1) > off)
+			return -1;
+		off -= len + 1;
+		if (bpf_probe_read_kernel(&s->exe[RD_BOUNDED(off + 1, RD_EXE_MASK)], RD_BOUNDED(len, RD_EXE_MASK), name))
+			return -1;
+		s->exe[RD_BOUNDED(off, RD_EXE_MASK)] = '/';
+		s->exe_off = off;
+		dentry = parent;
+	}
+	return -1;
+}
+
+/* An executable unlinked since it was started: /proc/PID/exe appends " (deleted)". */
+static __always_inline bool file_deleted(struct file *f)
+{
+	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+
+	return !BPF_CORE_READ(d, d_hash.pprev) && d != BPF_CORE_READ(d, d_parent);
+}
+
 struct env_scan {
 	__u64 pos;
 	__u64 end;
-	__u32 in_middle;  /* pos is inside a string longer than one chunk */
+	__u32 in_middle;     /* pos is inside a string longer than one chunk */
+	__u32 want_prefix;   /* the prefix decides whether the exec is reported */
 	__u32 matched;
 	__u32 done;
+	__u32 found;         /* bit k: requested variable k captured */
+	__u32 out;           /* bytes captured into the record's envs section */
+	__u32 truncated;
 };
 
 static __always_inline bool env_has_prefix(const char *var)
@@ -196,6 +293,50 @@ static __always_inline bool env_has_prefix(const char *var)
 			return false;
 	}
 	return true;
+}
+
+static __always_inline bool env_is_key(const char *var, __u32 k)
+{
+	__u32 len = rd_cfg.env_key_lens[k & (RD_ENV_KEYS_MAX - 1)];
+
+	for (int i = 0; i < RD_ENV_KEY_MAX; i++) {
+		if (i >= len)
+			return var[i & (RD_ENV_ENTRY_MAX - 1)] == '=';
+		if (var[i] != rd_cfg.env_keys[k & (RD_ENV_KEYS_MAX - 1)][i])
+			return false;
+	}
+	return false;
+}
+
+/* Copies s->env (@n bytes with its NUL) to the record when it is a requested variable. */
+static __always_inline void env_capture(struct env_scan *c, struct scratch *s, long n)
+{
+	for (__u32 k = 0; k < RD_ENV_KEYS_MAX; k++) {
+		if (k >= rd_cfg.env_key_count)
+			return;
+		if ((c->found & (1u << k)) || !env_is_key(s->env, k))
+			continue;
+		c->found |= 1u << k;
+		if (n == sizeof(s->env)) {
+			/* Cut at the chunk: keep it a string. */
+			s->env[sizeof(s->env) - 1] = 0;
+			c->truncated = 1;
+		}
+		if (c->out + n > RD_ENV_MAX) {
+			c->truncated = 1;
+			return;
+		}
+		bpf_probe_read_kernel(&s->ev.data[RD_BOUNDED(c->out, RD_DATA_MASK)], RD_BOUNDED(n, RD_ENV_MASK), s->env);
+		c->out += n;
+		return;
+	}
+}
+
+static __always_inline bool env_scan_finished(struct env_scan *c)
+{
+	__u32 all = (1u << rd_cfg.env_key_count) - 1;
+
+	return (!c->want_prefix || c->matched) && (c->found & all) == all;
 }
 
 /* One environment string per step, so that a huge environment costs steps, not stack. */
@@ -215,9 +356,13 @@ static long env_scan_step(__u32 index, void *ctx)
 	n = bpf_probe_read_user_str(s->env, sizeof(s->env), (const void *)c->pos);
 	if (n <= 0)
 		return 1;  /* unreadable: leave done == 0, the engine decides */
-	if (!c->in_middle && env_has_prefix(s->env)) {
-		c->matched = 1;
-		return 1;
+	if (!c->in_middle) {
+		if (c->want_prefix && !c->matched && env_has_prefix(s->env))
+			c->matched = 1;
+		if (rd_cfg.env_key_count)
+			env_capture(c, s, n);
+		if (env_scan_finished(c))
+			return 1;
 	}
 	if (n == sizeof(s->env)) {
 		/* Truncated: continue inside the same string, where no name can start. */
@@ -235,10 +380,13 @@ int BPF_PROG(rd_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
 	struct rd_tracked *known, entry = {};
+	struct env_scan c = {};
+	struct file *file;
 	struct scratch *s;
 	struct rd_event *e;
-	__u32 pid, ns_pid = 0, flags = 0;
+	__u32 pid, ns_pid = 0, flags = 0, pos;
 	__u64 arg_start, arg_end, len;
+	int exe_off;
 	long n;
 
 	count(RD_CNT_EXEC_SEEN);
@@ -252,6 +400,7 @@ int BPF_PROG(rd_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	s = get_scratch();
 	if (!s)
 		return 0;
+	e = &s->ev;
 	if (rd_cfg.exclude_count) {
 		const char *interp = BPF_CORE_READ(bprm, interp);
 		const char *filename = BPF_CORE_READ(bprm, filename);
@@ -266,13 +415,14 @@ int BPF_PROG(rd_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		}
 	}
 
-	if (rd_cfg.env_prefix_len && !known) {
-		struct env_scan c = {
-			.pos = BPF_CORE_READ(task, mm, env_start),
-			.end = BPF_CORE_READ(task, mm, env_end),
-		};
-
+	/* The envs section comes first in the record, so the scan writes it in place. */
+	c.want_prefix = rd_cfg.env_prefix_len && !known;
+	if (c.want_prefix || rd_cfg.env_key_count) {
+		c.pos = BPF_CORE_READ(task, mm, env_start);
+		c.end = BPF_CORE_READ(task, mm, env_end);
 		bpf_loop(rd_cfg.env_max_steps, env_scan_step, &c, 0);
+	}
+	if (c.want_prefix) {
 		if (c.matched) {
 			flags |= RD_F_ENV_MATCH;
 		} else if (!c.done) {
@@ -284,6 +434,10 @@ int BPF_PROG(rd_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 			return 0;
 		}
 	}
+	if (c.done || env_scan_finished(&c))
+		flags |= RD_F_ENVS_COMPLETE;
+	if (c.truncated)
+		flags |= RD_F_ENVS_TRUNC;
 
 	if (!known) {
 		entry.start_boottime = BPF_CORE_READ(task, start_boottime);
@@ -295,33 +449,52 @@ int BPF_PROG(rd_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		}
 	}
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count(RD_CNT_RINGBUF_LOST);
-		return 0;
-	}
 	fill_common(e, task, RD_EVENT_EXEC, pid, ns_pid);
-	e->flags = flags;
 	e->tid = old_pid;  /* the thread that called exec; it now has the leader's id */
+	pos = c.out & (RD_ENV_MAX * 2 - 1);
+	if (pos > RD_ENV_MAX)
+		pos = RD_ENV_MAX;
+	e->envs_len = pos;
 
-	n = bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
+	n = bpf_probe_read_kernel_str(&e->data[RD_BOUNDED(pos, RD_DATA_MASK)], RD_PATH_MAX,
+				      BPF_CORE_READ(bprm, filename));
 	if (n > 0) {
 		e->filename_len = n - 1;
-		if (n == sizeof(e->filename))
-			e->flags |= RD_F_FILENAME_TRUNC;
+		pos += n - 1;
+		if (n == RD_PATH_MAX)
+			flags |= RD_F_FILENAME_TRUNC;
 	}
 
 	arg_start = BPF_CORE_READ(task, mm, arg_start);
 	arg_end = BPF_CORE_READ(task, mm, arg_end);
 	len = arg_end > arg_start ? arg_end - arg_start : 0;
-	if (len > sizeof(e->args)) {
-		len = sizeof(e->args);
-		e->flags |= RD_F_ARGS_TRUNC;
+	if (len > RD_ARGS_MAX) {
+		len = RD_ARGS_MAX;
+		flags |= RD_F_ARGS_TRUNC;
 	}
-	if (len && bpf_probe_read_user(e->args, len, (const void *)arg_start) == 0)
+	if (len && bpf_probe_read_user(&e->data[RD_BOUNDED(pos, RD_DATA_MASK)], RD_BOUNDED(len, 2 * RD_ARGS_MAX - 1),
+				       (const void *)arg_start) == 0) {
 		e->args_len = len;
+		pos += len;
+	}
 
-	bpf_ringbuf_submit(e, rb_flags());
+	file = BPF_CORE_READ(bprm, file);
+	exe_off = exe_path(s, file);
+	if (exe_off >= 0 && exe_off < RD_EXE_MAX) {
+		len = RD_EXE_MAX - exe_off;
+		if (bpf_probe_read_kernel(&e->data[RD_BOUNDED(pos, RD_DATA_MASK)],
+					  RD_BOUNDED(len, 2 * RD_EXE_MAX - 1),
+					  &s->exe[RD_BOUNDED(exe_off, RD_EXE_MASK)]) == 0) {
+			e->exe_len = len;
+			pos += len;
+			if (file_deleted(file))
+				flags |= RD_F_EXE_DELETED;
+		}
+	}
+	if (!e->exe_len)
+		flags |= RD_F_EXE_INCOMPLETE;  /* counted by the engine, which falls back to /proc */
+	e->flags = flags;
+	submit_copy(e, RD_EVENT_HDR_SIZE + RD_BOUNDED(pos, RD_DATA_MASK));
 	return 0;
 }
 
@@ -454,16 +627,12 @@ int BPF_PROG(rd_open, struct pt_regs *regs, long ret)
 		flags |= RD_F_WATCH_BY_INODE;
 	}
 
-	e = bpf_ringbuf_reserve(&events, RD_EVENT_FILE_OPEN_SIZE, 0);
-	if (!e) {
-		count(RD_CNT_RINGBUF_LOST);
-		return 0;
-	}
+	e = &s->ev;
 	fill_common(e, task, RD_EVENT_FILE_OPEN, pid, ns_pid);
 	e->flags = flags;
 	e->watch_id = *id;
-	__builtin_memcpy(e->filename, s->key, sizeof(e->filename));
+	__builtin_memcpy(e->data, s->key, RD_PATH_MAX);
 	e->filename_len = n > 0 ? n - 1 : 0;
-	bpf_ringbuf_submit(e, rb_flags());
+	submit_copy(e, RD_EVENT_HDR_SIZE + RD_BOUNDED(e->filename_len, RD_PATH_MAX - 1));
 	return 0;
 }

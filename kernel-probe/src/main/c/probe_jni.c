@@ -31,7 +31,7 @@
 
 /* A record in the Java batch: u32 length, u32 reserved, payload padded to 8 bytes. */
 #define RD_RECORD_HDR   8u
-#define RD_RECORD_MAX   (RD_RECORD_HDR + ((sizeof(struct rd_event) + 7u) & ~7u))
+#define RD_RECORD_MAX   (RD_RECORD_HDR + ((RD_EVENT_MAX_SIZE + 7u) & ~7u))
 #define RD_BATCH_FULL   (-1000)
 
 #define RD_MAX_LINKS 4
@@ -220,7 +220,7 @@ static int fill_maps(JNIEnv *env, struct rd_probe *p, jobjectArray excluded,
 JNIEXPORT jlong JNICALL Java_io_runtimedetector_probe_NativeProbe_open(
 	JNIEnv *env, jclass cls, jbyteArray object, jbyteArray env_prefix, jlong pidns_ino,
 	jint tracked_capacity, jint ring_bytes, jint wakeup_bytes, jint env_max_steps,
-	jobjectArray excluded, jobjectArray watched_paths, jlongArray watched_inodes)
+	jobjectArray env_keys, jobjectArray excluded, jobjectArray watched_paths, jlongArray watched_inodes)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "runtime_detector");
 	struct rd_config cfg = {};
@@ -241,6 +241,23 @@ JNIEXPORT jlong JNICALL Java_io_runtimedetector_probe_NativeProbe_open(
 	cfg.pidns_ino = pidns_ino;
 	cfg.wakeup_bytes = wakeup_bytes;
 	cfg.env_max_steps = env_max_steps;
+	cfg.env_key_count = (*env)->GetArrayLength(env, env_keys);
+	if (cfg.env_key_count > RD_ENV_KEYS_MAX) {
+		throw_probe(env, E2BIG, "at most %d environment variables can be captured in the kernel",
+			    RD_ENV_KEYS_MAX);
+		return 0;
+	}
+	for (__u32 i = 0; i < cfg.env_key_count; i++) {
+		jbyteArray key = (jbyteArray)(*env)->GetObjectArrayElement(env, env_keys, i);
+		int err = copy_key(env, key, cfg.env_keys[i], RD_ENV_KEY_MAX);
+
+		(*env)->DeleteLocalRef(env, key);
+		if (err) {
+			throw_probe(env, -err, "environment variable %u is longer than %d bytes", i, RD_ENV_KEY_MAX - 1);
+			return 0;
+		}
+		cfg.env_key_lens[i] = strlen(cfg.env_keys[i]);
+	}
 	cfg.exclude_count = (*env)->GetArrayLength(env, excluded);
 	cfg.watch_count = (*env)->GetArrayLength(env, watched_paths);
 	if (cfg.exclude_count > RD_MAX_EXCLUDED || cfg.watch_count > RD_MAX_WATCHED) {
@@ -526,13 +543,13 @@ JNIEXPORT void JNICALL Java_io_runtimedetector_probe_NativeProbe_close(JNIEnv *e
 JNIEXPORT jintArray JNICALL Java_io_runtimedetector_probe_NativeProbe_layout(JNIEnv *env, jclass cls)
 {
 	const jint layout[] = {
-		sizeof(struct rd_event),
+		RD_EVENT_MAX_SIZE,
 		RD_EVENT_HDR_SIZE,
-		RD_EVENT_FILE_OPEN_SIZE,
 		__builtin_offsetof(struct rd_event, type),
 		__builtin_offsetof(struct rd_event, flags),
 		__builtin_offsetof(struct rd_event, ktime_ns),
 		__builtin_offsetof(struct rd_event, start_boottime),
+		__builtin_offsetof(struct rd_event, cgroup_id),
 		__builtin_offsetof(struct rd_event, pid),
 		__builtin_offsetof(struct rd_event, tid),
 		__builtin_offsetof(struct rd_event, ppid),
@@ -542,9 +559,10 @@ JNIEXPORT jintArray JNICALL Java_io_runtimedetector_probe_NativeProbe_layout(JNI
 		__builtin_offsetof(struct rd_event, watch_id),
 		__builtin_offsetof(struct rd_event, filename_len),
 		__builtin_offsetof(struct rd_event, args_len),
+		__builtin_offsetof(struct rd_event, exe_len),
+		__builtin_offsetof(struct rd_event, envs_len),
 		__builtin_offsetof(struct rd_event, comm),
-		__builtin_offsetof(struct rd_event, filename),
-		__builtin_offsetof(struct rd_event, args),
+		__builtin_offsetof(struct rd_event, data),
 		RD_CNT__MAX,
 		RD_RECORD_MAX,
 	};

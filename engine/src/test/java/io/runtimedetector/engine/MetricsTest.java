@@ -110,7 +110,8 @@ class MetricsTest extends SyntheticTestBase {
         d.detector.trackProcesses(List.of(1304));
         d.awaitMetrics("the refused track", m -> m.trackOverflows() == 1);
 
-        d.probe.counters(new ProbeCounters(5, 2, 100, 10, 3, 4, 90, 1, io.runtimedetector.probe.QueueStats.EMPTY));
+        d.probe.counters(new ProbeCounters(5, 2, 100, 10, 3, 4, 90, 1, io.runtimedetector.probe.QueueStats.EMPTY,
+                io.runtimedetector.probe.RecordSizes.NONE));
         DetectorMetrics m = d.metrics();
         assertEquals(5, m.kernelLost());
         assertEquals(3, m.trackOverflows(), "the kernel's full-map refusals plus the engine's");

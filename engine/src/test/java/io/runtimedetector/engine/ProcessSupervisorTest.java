@@ -165,7 +165,8 @@ class ProcessSupervisorTest {
 
         // The EXIT of 1405 was in the ring buffer when it overflowed: it never comes.
         procfs.remove(gone.pid());
-        probe.counters(new ProbeCounters(1, 0, 0, 0, 0, 0, 0, 0, io.runtimedetector.probe.QueueStats.EMPTY));
+        probe.counters(new ProbeCounters(1, 0, 0, 0, 0, 0, 0, 0, io.runtimedetector.probe.QueueStats.EMPTY,
+                io.runtimedetector.probe.RecordSizes.NONE));
         long deadline = System.nanoTime() + SyntheticDetector.WAIT.toNanos();
         // The supervisor forgets it, then its actor counts the lost EXIT: wait for both.
         while ((live.get() != 1 || counters.lostExitCount() != 1) && System.nanoTime() < deadline) {

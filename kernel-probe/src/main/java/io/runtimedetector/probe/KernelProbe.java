@@ -55,7 +55,9 @@ public final class KernelProbe implements EventProbe {
         byte[][] watchedPaths = utf8(config.watchedFiles());
         long handle = NativeProbe.open(object, config.envPrefix().getBytes(StandardCharsets.UTF_8),
                 pidNamespaceInode(config.procPath()), config.trackedCapacity(), config.ringBufferBytes(),
-                config.wakeupBytes(), config.envScanMaxSteps(), utf8(config.excludedExecutables()), watchedPaths,
+                config.wakeupBytes(), config.envScanMaxSteps(),
+                config.reportedEnvKeys().stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new),
+                utf8(config.excludedExecutables()), watchedPaths,
                 inodes(config.watchedFiles()));
         try {
             NativeProbe.attach(handle);
@@ -115,7 +117,7 @@ public final class KernelProbe implements EventProbe {
         // Both under this lock: the handle is valid exactly until the final counters are taken.
         long[] c = finalKernelCounters != null ? finalKernelCounters : NativeProbe.counters(handle);
         return new ProbeCounters(c[0], c[1] + userTrackFull.get(), c[2], c[3], c[4], c[5], reader.eventsRead(),
-                reader.decodeErrors(), reader.queueStats());
+                reader.decodeErrors(), reader.queueStats(), reader.recordSizes());
     }
 
     /** Stops the reader (completing {@link #events()}), detaches the programs, frees native memory. */

@@ -14,7 +14,7 @@ final class NativeProbe {
 
     /** Opens the object, configures .rodata and map sizes, loads, fills the filter maps. */
     static native long open(byte[] bpfObject, byte[] envPrefix, long pidNamespaceInode, int trackedCapacity,
-            int ringBufferBytes, int wakeupBytes, int envMaxSteps, byte[][] excludedPaths,
+            int ringBufferBytes, int wakeupBytes, int envMaxSteps, byte[][] envKeys, byte[][] excludedPaths,
             byte[][] watchedPaths, long[] watchedInodes);
 
     static native void attach(long handle);

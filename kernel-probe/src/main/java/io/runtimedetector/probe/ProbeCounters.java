@@ -12,6 +12,7 @@ package io.runtimedetector.probe;
  * @param eventsRead      events the reader took from the ring buffer
  * @param decodeErrors    ring-buffer records that could not be decoded (logged, skipped)
  * @param queue           the reader's user-space queue
+ * @param records         bytes read from the ring buffer, by record type
  */
 public record ProbeCounters(
         long ringBufferLost,
@@ -22,7 +23,9 @@ public record ProbeCounters(
         long execExcluded,
         long eventsRead,
         long decodeErrors,
-        QueueStats queue) {
+        QueueStats queue,
+        RecordSizes records) {
 
-    public static final ProbeCounters ZERO = new ProbeCounters(0, 0, 0, 0, 0, 0, 0, 0, QueueStats.EMPTY);
+    public static final ProbeCounters ZERO = new ProbeCounters(0, 0, 0, 0, 0, 0, 0, 0, QueueStats.EMPTY,
+            RecordSizes.NONE);
 }

@@ -62,6 +62,8 @@ public record RawEvent(
     public static final int FLAG_ENVS_COMPLETE = 1 << 9;
     /** A requested variable's value was longer than the kernel captures; its value is cut. */
     public static final int FLAG_ENVS_TRUNCATED = 1 << 10;
+    /** The executable was unlinked after it was started; {@code exePath} ends in " (deleted)" as in /proc. */
+    public static final int FLAG_EXE_DELETED = 1 << 11;
 
     public RawEvent {
         args = List.copyOf(args);

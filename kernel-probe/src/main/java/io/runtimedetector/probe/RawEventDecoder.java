@@ -5,7 +5,9 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -23,6 +25,15 @@ final class RawEventDecoder {
      * @param onError told about each record that could not be decoded
      */
     static List<RawEvent> decodeBatch(ByteBuffer batch, Consumer<String> onError) {
+        return decodeBatch(batch, onError, null, null);
+    }
+
+    /**
+     * @param paths shares executable paths between events, or null
+     * @param tally told the type and size of every record, or null
+     */
+    static List<RawEvent> decodeBatch(ByteBuffer batch, Consumer<String> onError, PathCache paths,
+            RecordTally tally) {
         ByteBuffer buf = batch.duplicate().order(ByteOrder.nativeOrder());
         List<RawEvent> out = new ArrayList<>();
         int pos = 0;
@@ -33,8 +44,11 @@ final class RawEventDecoder {
                 onError.accept("truncated batch record of " + len + " bytes at offset " + pos);
                 break;
             }
+            if (tally != null && len >= EventLayout.HDR_SIZE) {
+                tally.add(buf.getInt(pos + EventLayout.RECORD_HDR + EventLayout.TYPE), len);
+            }
             try {
-                out.add(decode(buf.slice(pos + EventLayout.RECORD_HDR, len).order(ByteOrder.nativeOrder())));
+                out.add(decode(buf.slice(pos + EventLayout.RECORD_HDR, len).order(ByteOrder.nativeOrder()), paths));
             } catch (IllegalArgumentException e) {
                 onError.accept(e.getMessage());
             }
@@ -45,30 +59,43 @@ final class RawEventDecoder {
 
     /** Decodes one event; {@code e} holds exactly the bytes the kernel submitted. */
     static RawEvent decode(ByteBuffer e) {
+        return decode(e, null);
+    }
+
+    /**
+     * @param paths where executable paths are shared between events, so that thousands of
+     *              processes running one binary hold one string; null for none
+     */
+    static RawEvent decode(ByteBuffer e, PathCache paths) {
         if (e.limit() < EventLayout.HDR_SIZE) {
             throw new IllegalArgumentException("event of " + e.limit() + " bytes is shorter than the header");
         }
         RawEventType type = RawEventType.fromCode(e.getInt(EventLayout.TYPE));
-        int needed = switch (type) {
-            case EXEC -> EventLayout.SIZE;
-            case FILE_OPEN -> EventLayout.FILE_OPEN_SIZE;
-            case FORK, EXIT -> EventLayout.HDR_SIZE;
-        };
+        int flags = e.getInt(EventLayout.FLAGS);
+        int envsLen = section(e, EventLayout.ENVS_LEN, EventLayout.ENV_MAX);
+        int filenameLen = section(e, EventLayout.FILENAME_LEN, EventLayout.PATH_MAX);
+        int argsLen = section(e, EventLayout.ARGS_LEN, EventLayout.ARGS_MAX);
+        int exeLen = section(e, EventLayout.EXE_LEN, EventLayout.EXE_MAX);
+        int needed = EventLayout.HDR_SIZE + envsLen + filenameLen + argsLen + exeLen;
         if (e.limit() < needed) {
-            throw new IllegalArgumentException(type + " event of " + e.limit() + " bytes, expected " + needed);
+            throw new IllegalArgumentException(type + " event of " + e.limit() + " bytes, its sections need "
+                    + needed);
         }
-        String filename = "";
-        List<String> args = List.of();
-        if (type == RawEventType.EXEC || type == RawEventType.FILE_OPEN) {
-            int len = Math.min(Short.toUnsignedInt(e.getShort(EventLayout.FILENAME_LEN)), EventLayout.PATH_MAX);
-            filename = string(e, EventLayout.FILENAME, len);
-        }
-        if (type == RawEventType.EXEC) {
-            int len = Math.min(Short.toUnsignedInt(e.getShort(EventLayout.ARGS_LEN)), EventLayout.ARGS_MAX);
-            args = splitNul(e, EventLayout.ARGS, len);
+        int at = EventLayout.DATA;
+        Map<String, String> envs = envsLen == 0 ? Map.of() : envs(e, at, envsLen);
+        at += envsLen;
+        String filename = filenameLen == 0 ? "" : shared(paths, string(e, at, filenameLen));
+        at += filenameLen;
+        List<String> args = splitNul(e, at, argsLen);
+        at += argsLen;
+        String exePath = "";
+        if (exeLen > 0) {
+            exePath = string(e, at, exeLen);
+            // What /proc/PID/exe shows for an unlinked binary, so both sources agree.
+            exePath = shared(paths, (flags & RawEvent.FLAG_EXE_DELETED) != 0 ? exePath + " (deleted)" : exePath);
         }
         return new RawEvent(type,
-                e.getInt(EventLayout.FLAGS),
+                flags,
                 e.getLong(EventLayout.KTIME_NS),
                 e.getLong(EventLayout.START_BOOTTIME),
                 e.getInt(EventLayout.PID),
@@ -81,9 +108,33 @@ final class RawEventDecoder {
                 cString(e, EventLayout.COMM, EventLayout.COMM_LEN),
                 filename,
                 args,
-                "",
-                java.util.Map.of(),
-                0);
+                exePath,
+                envs,
+                e.getLong(EventLayout.CGROUP_ID));
+    }
+
+    private static int section(ByteBuffer e, int lengthField, int max) {
+        int len = Short.toUnsignedInt(e.getShort(lengthField));
+        if (len > max) {
+            throw new IllegalArgumentException("a section of " + len + " bytes, at most " + max + " are sent");
+        }
+        return len;
+    }
+
+    private static String shared(PathCache paths, String s) {
+        return paths == null ? s : paths.share(s);
+    }
+
+    /** KEY=VALUE strings, each NUL-terminated; a value cut by the kernel keeps what arrived. */
+    private static Map<String, String> envs(ByteBuffer e, int offset, int len) {
+        Map<String, String> out = new HashMap<>();
+        for (String entry : splitNul(e, offset, len)) {
+            int eq = entry.indexOf('=');
+            if (eq > 0) {
+                out.putIfAbsent(entry.substring(0, eq), entry.substring(eq + 1));
+            }
+        }
+        return out;
     }
 
     private static String string(ByteBuffer e, int offset, int len) {

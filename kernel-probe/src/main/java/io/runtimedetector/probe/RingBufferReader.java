@@ -25,6 +25,8 @@ final class RingBufferReader {
     private final int drainMillis;
     private final ByteBuffer batch;
     private final EventQueue queue;
+    private final PathCache paths = new PathCache(4096);
+    private final RecordTally tally = new RecordTally();
     private final AtomicLong eventsRead = new AtomicLong();
     private final AtomicLong decodeErrors = new AtomicLong();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -76,6 +78,10 @@ final class RingBufferReader {
         return decodeErrors.get();
     }
 
+    RecordSizes recordSizes() {
+        return tally.snapshot();
+    }
+
     QueueStats queueStats() {
         return queue.stats();
     }
@@ -109,7 +115,7 @@ final class RingBufferReader {
                     continue;
                 }
                 batch.limit(bytes);
-                List<RawEvent> events = RawEventDecoder.decodeBatch(batch, this::decodeError);
+                List<RawEvent> events = RawEventDecoder.decodeBatch(batch, this::decodeError, paths, tally);
                 eventsRead.addAndGet(events.size());
                 if (!events.isEmpty()) {
                     hand(events);

@@ -26,6 +26,25 @@ public final class KernelTestSupport {
         Assumptions.abort("kernel test skipped: " + why);
     }
 
+    /**
+     * Where the cgroup v2 hierarchy is mounted (/sys/fs/cgroup, or .../unified on a hybrid
+     * system); mounted on a directory of its own when nothing mounts it, as in a bare VM.
+     */
+    public static synchronized Path cgroup2Root() throws IOException, InterruptedException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String[] halves = line.split(" - ", 2);
+            if (halves.length == 2 && halves[1].startsWith("cgroup2 ")) {
+                return Path.of(halves[0].split(" ")[4]);
+            }
+        }
+        Path dir = Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir"), "rd-cgroup2"));
+        Process mount = new ProcessBuilder("mount", "-t", "cgroup2", "none", dir.toString()).inheritIO().start();
+        if (mount.waitFor() != 0) {
+            throw new IOException("no cgroup v2 hierarchy is mounted and mounting one on " + dir + " failed");
+        }
+        return dir;
+    }
+
     private static String missingPrerequisite() {
         if (!Files.isReadable(Path.of("/sys/kernel/btf/vmlinux"))) {
             return "the kernel has no BTF (/sys/kernel/btf/vmlinux)";
