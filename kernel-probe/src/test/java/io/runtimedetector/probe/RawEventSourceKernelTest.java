@@ -43,6 +43,69 @@ class RawEventSourceKernelTest {
         return ps;
     }
 
+    /** {@code n} processes of one shell loop, each with the prefix variable: 3n + 2 events (FORK, EXEC, EXIT). */
+    private static Process loop(int n, String prefixVar) {
+        Process p = TestProcesses.start(Map.of(prefixVar, "1"), "/bin/sh", "-c",
+                "i=0; while [ $i -lt " + n + " ]; do /bin/true; i=$((i+1)); done");
+        TestProcesses.waitFor(p);
+        return p;
+    }
+
+    private static long eventsOf(List<List<RawEvent>> batches, long shellPid) {
+        return batches.stream().flatMap(List::stream).filter(e -> e.pid() == shellPid || e.ppid() == shellPid).count();
+    }
+
+    /**
+     * A stalled engine: nothing is pulled while thousands of processes come and go. The
+     * reader keeps draining into its queue, so the kernel loses nothing, and everything
+     * arrives once demand comes back.
+     */
+    @Test
+    void aStalledConsumerLosesNothingWithTheDefaults() {
+        ProbeConfig config = ProbeConfig.builder().envPrefix("RDST_").build();
+        try (KernelProbe probe = KernelProbe.open(config)) {
+            TestSubscriber.Probe<List<RawEvent>> sub = probe.events().runWith(TestSink.probe(system), system);
+            sub.ensureSubscription();
+            Process shell = loop(3000, "RDST_ID");
+
+            sub.request(1_000_000);
+            List<List<RawEvent>> got = new ArrayList<>();
+            long expected = 3L * 3000 + 2;
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (eventsOf(got, shell.pid()) < expected && System.nanoTime() < deadline) {
+                got.addAll(sub.receiveWithin(Duration.ofMillis(500), 1_000_000));
+            }
+            assertEquals(expected, eventsOf(got, shell.pid()), "every FORK, EXEC and EXIT of the loop");
+            assertEquals(0, probe.counters().ringBufferLost());
+            assertTrue(probe.counters().queue().highWater() > 1000,
+                    "the queue, not the ring, held them: " + probe.counters().queue());
+        }
+    }
+
+    /**
+     * A stopped JVM drains nothing: the ring alone holds what happens meanwhile. Here the
+     * reader has not started yet while the processes run.
+     */
+    @Test
+    void theRingAloneHoldsTheEventsOfTenThousandProcessesWithTheDefaults() {
+        ProbeConfig config = ProbeConfig.builder().envPrefix("RDRG_").build();
+        try (KernelProbe probe = KernelProbe.open(config)) {
+            Process shell = loop(10_000, "RDRG_ID");
+            assertEquals(0, probe.counters().eventsRead(), "nothing was read yet");
+
+            TestSubscriber.Probe<List<RawEvent>> sub = probe.events().runWith(TestSink.probe(system), system);
+            sub.request(1_000_000);
+            List<List<RawEvent>> got = new ArrayList<>();
+            long expected = 3L * 10_000 + 2;
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (eventsOf(got, shell.pid()) < expected && System.nanoTime() < deadline) {
+                got.addAll(sub.receiveWithin(Duration.ofMillis(500), 1_000_000));
+            }
+            assertEquals(0, probe.counters().ringBufferLost(), "the ring held them all");
+            assertEquals(expected, eventsOf(got, shell.pid()));
+        }
+    }
+
     @Test
     void withoutDemandTheKernelCountsWhatItCannotKeep() {
         // An 8 KiB ring and a 16-event queue: 400 events cannot all wait for demand.
