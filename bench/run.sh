@@ -10,7 +10,7 @@
 #      more have come and gone;
 #   6. the JMH benchmark of the engine alone (events/s, bytes allocated per event).
 # Consumers: the detector (bench/java BenchDetector over the Detector API), the C
-# libbpf floor (bench/c/floor.c on the same detector.bpf.o), forkstat and bpftrace.
+# libbpf floor (bench/c/floor.c on the same skeleton), forkstat and bpftrace.
 # Writes $OUT (BENCHMARKS.md at the repository root); raw logs stay in $WORK.
 set -euo pipefail
 
@@ -45,7 +45,7 @@ WORK=${WORK:-$ROOT/bench/build/run-$(date +%Y%m%d-%H%M%S)}
 
 PREFIX=RDBENCH_
 BUILD=$ROOT/bench/build
-BPF_OBJ=$ROOT/bpf/target/classes/io/runtimedetector/bpf/detector.bpf.o
+BPF_SKEL=$ROOT/bpf/target/generated/rd_bpf_loop.skel.h
 TSV=$WORK/storms.tsv
 MEMTSV=$WORK/memory.tsv
 TICK=$(getconf CLK_TCK)
@@ -94,7 +94,7 @@ build() {
 		mvn -B -ntp -q -f bench/java/pom.xml package >> "$WORK/build.log" 2>&1 || die "bench/java does not build (see $WORK/build.log)"
 	fi
 	make -s -C bench/c OUT="$BUILD" >> "$WORK/build.log" 2>&1 || die "bench/c does not build (see $WORK/build.log)"
-	[ -f "$BPF_OBJ" ] || die "$BPF_OBJ is missing"
+	[ -f "$BPF_SKEL" ] || die "$BPF_SKEL is missing"
 	CP="$ROOT/bench/java/target/classes:$(cat "$ROOT/bench/java/target/classpath.txt")"
 }
 
@@ -204,7 +204,7 @@ run_storm() {
 		garbled=$(( $(kv "$r" garbled_exec) + $(kv "$r" garbled_exit) )) foreign=$(kv "$r" foreign)
 		p50=$(kv "$r" lat_p50_us) p99=$(kv "$r" lat_p99_us) max=$(kv "$r" lat_max_us) ;;
 	floor)
-		"$BUILD/floor" --obj "$BPF_OBJ" --env-prefix "$PREFIX" > "$WORK/floor.out" 2> "$WORK/floor.err" &
+		"$BUILD/floor" --env-prefix "$PREFIX" > "$WORK/floor.out" 2> "$WORK/floor.err" &
 		PEER_PID=$!
 		wait_for "$WORK/floor.err" "floor ready"
 		c0=$(cpu_ticks "$PEER_PID")
@@ -309,7 +309,7 @@ phase_storms() {
 	storm -n "$LAT_N" -p 1 --rate "$LAT_RATE" --tag lat
 	det_send drain $((2 * LAT_N)) "$QUIET_MS"; det_wait drained
 	det_send stop; det_wait result; LAT_DET=$DET_LINE; det_wait stopped
-	"$BUILD/floor" --obj "$BPF_OBJ" --env-prefix "$PREFIX" > "$WORK/floor.out" 2> "$WORK/floor.err" &
+	"$BUILD/floor" --env-prefix "$PREFIX" > "$WORK/floor.out" 2> "$WORK/floor.err" &
 	PEER_PID=$!
 	wait_for "$WORK/floor.err" "floor ready"
 	storm -n "$LAT_N" -p 1 --rate "$LAT_RATE" --tag latf
@@ -317,7 +317,7 @@ phase_storms() {
 	kill -TERM "$PEER_PID"; wait "$PEER_PID" || true; PEER_PID=
 	LAT_FLOOR=$(tail -n1 "$WORK/floor.out")
 	# The same, with the probe's storm-mode policy: no wake-up per event, a drain every 2 ms.
-	"$BUILD/floor" --obj "$BPF_OBJ" --env-prefix "$PREFIX" --wakeup-bytes 524288 --drain-ms 2 \
+	"$BUILD/floor" --env-prefix "$PREFIX" --wakeup-bytes 524288 --drain-ms 2 \
 		> "$WORK/floor.out" 2> "$WORK/floor.err" &
 	PEER_PID=$!
 	wait_for "$WORK/floor.err" "floor ready"
@@ -508,7 +508,7 @@ report() {
 	  *detector* (\`bench/java\` BenchDetector: \`Detector\` with env prefix \`$PREFIX\`, min duration 0,
 	  a counting \`EventSink\`; one JVM for all rounds so that the JIT stays warm, after $WARMUPS warm-up
 	  storm(s) of $WARMUP_N execs; each round attaches a new \`Detector\` and detaches it again, so "bare" has nothing
-	  attached), the *floor* (\`bench/c/floor.c\`: the project's \`detector.bpf.o\` with the same
+	  attached), the *floor* (\`bench/c/floor.c\`: the project's eBPF programs through the same skeleton, with the same
 	  prefix, a libbpf ring-buffer loop that only counts), *forkstat* (\`-e exec,exit\`, proc connector,
 	  reads /proc per event, output to a file) and *bpftrace* (\`printf\` per exec and exit from the
 	  sched tracepoints, output to a file). forkstat and bpftrace cannot filter on the environment,

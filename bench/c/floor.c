@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * The floor of the comparison: a minimal C libbpf consumer doing the same kernel
- * work as the detector. It loads the project's own BPF object (detector.bpf.o),
+ * work as the detector. It loads the project's own BPF programs,
  * sets the same struct rd_config in .rodata.cfg (environment prefix, scan bound,
  * wake-up policy), attaches exec/fork/exit, and only counts what arrives in the
  * ring buffer: no /proc enrichment, no formatting, no sink.
+ * The object comes in through the same libbpf skeleton the JNI library uses (the
+ * bpf_loop variant; the benchmark machine's kernel has it).
  *
- *   floor --obj detector.bpf.o [--env-prefix RDBENCH_] [--wakeup-bytes B]
- *         [--poll-ms 100] [--drain-ms 0] [--ring-bytes 4194304] [--tracked 131072]
+ *   floor [--env-prefix RDBENCH_] [--wakeup-bytes B]
+ *         [--poll-ms 100] [--drain-ms 0] [--ring-bytes 16777216] [--tracked 131072]
  *
  * Prints "floor ready" on stderr once attached. On SIGTERM/SIGINT it drains the ring
  * buffer and prints one line on stdout:
@@ -33,6 +35,7 @@
 #include <bpf/libbpf.h>
 
 #include "rd_event.h"
+#include "rd_bpf_loop.skel.h"
 
 #define LAT_MAX_SAMPLES (4 << 20)
 
@@ -130,7 +133,7 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 static void usage(const char *argv0)
 {
 	fprintf(stderr,
-		"usage: %s --obj detector.bpf.o [--env-prefix P] [--wakeup-bytes B] [--poll-ms MS]\n"
+		"usage: %s [--env-prefix P] [--wakeup-bytes B] [--poll-ms MS]\n"
 		"          [--drain-ms MS] [--ring-bytes B] [--tracked N] [--env-max-steps N]\n"
 		"  --wakeup-bytes B  0: the kernel wakes the reader per event; else only past B pending bytes\n"
 		"  --drain-ms MS     instead of sleeping in epoll, drain the ring every MS milliseconds\n",
@@ -141,7 +144,6 @@ static void usage(const char *argv0)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "obj", required_argument, NULL, 'o' },
 		{ "env-prefix", required_argument, NULL, 'e' },
 		{ "wakeup-bytes", required_argument, NULL, 'w' },
 		{ "poll-ms", required_argument, NULL, 'p' },
@@ -151,14 +153,12 @@ int main(int argc, char **argv)
 		{ "env-max-steps", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *obj_path = NULL;
 	const char *prefix = "";
 	int wakeup_bytes = 0, poll_ms = 100, drain_ms = 0;
-	int ring_bytes = 4 << 20, tracked = 131072, env_max_steps = 8192;
-	struct rd_config cfg;
-	struct bpf_object *obj;
+	int ring_bytes = 16 << 20, tracked = 131072, env_max_steps = 8192;
+	struct rd_bpf_loop *skel;
+	struct rd_config *cfg;
 	struct bpf_program *prog;
-	struct bpf_map *map;
 	struct ring_buffer *rb;
 	struct bpf_link *links[8];
 	int nlinks = 0, counters_fd, c, err;
@@ -166,7 +166,6 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'o': obj_path = optarg; break;
 		case 'e': prefix = optarg; break;
 		case 'w': wakeup_bytes = atoi(optarg); break;
 		case 'p': poll_ms = atoi(optarg); break;
@@ -177,7 +176,7 @@ int main(int argc, char **argv)
 		default: usage(argv[0]);
 		}
 	}
-	if (!obj_path || strlen(prefix) >= RD_ENV_PREFIX_MAX)
+	if (strlen(prefix) >= RD_ENV_PREFIX_MAX)
 		usage(argv[0]);
 
 	lat_ns = malloc(LAT_MAX_SAMPLES * sizeof(*lat_ns));
@@ -187,41 +186,36 @@ int main(int argc, char **argv)
 	}
 	libbpf_set_print(libbpf_quiet);
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.env_prefix_len = strlen(prefix);
-	memcpy(cfg.env_prefix, prefix, cfg.env_prefix_len);
-	cfg.wakeup_bytes = wakeup_bytes;
-	cfg.env_max_steps = env_max_steps;
-	cfg.pidns_ino = 0; /* the initial PID namespace */
-
-	obj = bpf_object__open_file(obj_path, NULL);
-	if (!obj) {
-		fprintf(stderr, "floor: cannot open %s: %s\n", obj_path, strerror(errno));
+	skel = rd_bpf_loop__open();
+	if (!skel) {
+		fprintf(stderr, "floor: cannot open the skeleton: %s\n", strerror(errno));
 		return 1;
 	}
-	map = bpf_object__find_map_by_name(obj, ".rodata.cfg");
-	if (!map || bpf_map__set_initial_value(map, &cfg, sizeof(cfg))) {
-		fprintf(stderr, "floor: cannot set .rodata.cfg\n");
-		return 1;
-	}
-	if (bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "tracked"), tracked) ||
-	    bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "events"), ring_bytes)) {
+	cfg = &skel->rodata_cfg->rd_cfg;
+	cfg->env_prefix_len = strlen(prefix);
+	memcpy(cfg->env_prefix, prefix, cfg->env_prefix_len);
+	cfg->wakeup_bytes = wakeup_bytes;
+	cfg->env_max_steps = env_max_steps;
+	cfg->pidns_ino = 0; /* the initial PID namespace */
+	if (bpf_map__set_max_entries(skel->maps.tracked, tracked) ||
+	    bpf_map__set_max_entries(skel->maps.events, ring_bytes)) {
 		fprintf(stderr, "floor: cannot size maps\n");
 		return 1;
 	}
 	/* No watched files: the open hook is not loaded (as in the detector). */
-	bpf_program__set_autoload(bpf_object__find_program_by_name(obj, "rd_open"), false);
-	if (bpf_object__load(obj)) {
-		fprintf(stderr, "floor: load failed: %s\n", strerror(errno));
+	bpf_program__set_autoload(skel->progs.rd_open, false);
+	err = rd_bpf_loop__load(skel);
+	if (err) {
+		fprintf(stderr, "floor: load failed: %s\n", strerror(-err));
 		return 1;
 	}
-	counters_fd = bpf_object__find_map_fd_by_name(obj, "counters");
-	rb = ring_buffer__new(bpf_object__find_map_fd_by_name(obj, "events"), on_sample, NULL, NULL);
+	counters_fd = bpf_map__fd(skel->maps.counters);
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_sample, NULL, NULL);
 	if (!rb) {
 		fprintf(stderr, "floor: ring buffer: %s\n", strerror(errno));
 		return 1;
 	}
-	bpf_object__for_each_program(prog, obj) {
+	bpf_object__for_each_program(prog, skel->obj) {
 		if (!bpf_program__autoload(prog))
 			continue;
 		links[nlinks] = bpf_program__attach(prog);
@@ -264,6 +258,6 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nlinks; i++)
 		bpf_link__destroy(links[i]);
 	ring_buffer__free(rb);
-	bpf_object__close(obj);
+	rd_bpf_loop__destroy(skel);
 	return 0;
 }

@@ -6,6 +6,11 @@
  * Everything attaches through BTF-typed tracepoints (tp_btf), which need neither
  * tracefs nor kprobes, and reads kernel memory with CO-RE so that one object runs
  * on every kernel with BTF.
+ *
+ * Built twice (bpf/Makefile): by default the environment scan runs under bpf_loop()
+ * (5.17+); with RD_NO_BPF_LOOP it is a bounded loop that the 5.8-5.16 verifiers take,
+ * over at most RD_BOUNDED_ENV_STEPS strings. Tasks are always read through
+ * bpf_get_current_task() and CO-RE, which every supported kernel has.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -25,7 +30,10 @@ const volatile struct rd_config rd_cfg SEC(".rodata.cfg") = {};
 volatile __u32 rd_reader_sleeping SEC(".data.wakeup") = 0;
 
 #define RD_MAX_PIDNS_LEVEL 32  /* the kernel's MAX_PID_NS_LEVEL */
-#define RD_ENV_CHUNK       256
+#ifdef RD_NO_BPF_LOOP
+/* What a verifier that follows each round of the loop takes within its 1M-instruction budget. */
+#define RD_BOUNDED_ENV_STEPS 256
+#endif
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -69,6 +77,18 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+struct env_scan {
+	__u64 pos;
+	__u64 end;
+	__u32 in_middle;     /* pos is inside a string longer than one chunk */
+	__u32 want_prefix;   /* the prefix decides whether the exec is reported */
+	__u32 matched;
+	__u32 done;
+	__u32 found;         /* bit k: requested variable k captured */
+	__u32 out;           /* bytes captured into the record's envs section */
+	__u32 truncated;
+};
+
 /*
  * Per-CPU scratch: a zero-padded path used as a hash key, one environment string, the
  * executable path being built from its end, and the EXEC or FILE_OPEN record being
@@ -85,6 +105,10 @@ struct scratch {
 	 */
 	__s32 exe_off;
 	__u32 pad;
+#ifdef RD_NO_BPF_LOOP
+	/* The scan's state, here for the same reason as exe_off. */
+	struct env_scan scan;
+#endif
 	struct rd_event ev;
 };
 
@@ -272,17 +296,6 @@ static __always_inline bool file_deleted(struct file *f)
 	return !BPF_CORE_READ(d, d_hash.pprev) && d != BPF_CORE_READ(d, d_parent);
 }
 
-struct env_scan {
-	__u64 pos;
-	__u64 end;
-	__u32 in_middle;     /* pos is inside a string longer than one chunk */
-	__u32 want_prefix;   /* the prefix decides whether the exec is reported */
-	__u32 matched;
-	__u32 done;
-	__u32 found;         /* bit k: requested variable k captured */
-	__u32 out;           /* bytes captured into the record's envs section */
-	__u32 truncated;
-};
 
 static __always_inline bool env_has_prefix(const char *var)
 {
@@ -375,12 +388,37 @@ static long env_scan_step(__u32 index, void *ctx)
 	return 0;
 }
 
+#ifdef RD_NO_BPF_LOOP
+static __always_inline struct env_scan *env_scan_state(struct scratch *s)
+{
+	return &s->scan;
+}
+
+static __always_inline void env_scan(struct env_scan *c)
+{
+#pragma clang loop unroll(disable)
+	for (__u32 i = 0; i < RD_BOUNDED_ENV_STEPS; i++) {
+		if (i >= rd_cfg.env_max_steps || env_scan_step(i, c))
+			break;
+	}
+}
+#else
+/* bpf_loop's context must live on the stack: one per program run is enough. */
+#define env_scan_state(s) (&(struct env_scan){})
+
+static __always_inline void env_scan(struct env_scan *c)
+{
+	bpf_loop(rd_cfg.env_max_steps, env_scan_step, c, 0);
+}
+#endif
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(rd_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+	/* The task that exec'd is current; read through CO-RE like every other task here. */
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct rd_tracked *known, entry = {};
-	struct env_scan c = {};
+	struct env_scan *c;
 	struct file *file;
 	struct scratch *s;
 	struct rd_event *e;
@@ -416,16 +454,18 @@ int BPF_PROG(rd_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	}
 
 	/* The envs section comes first in the record, so the scan writes it in place. */
-	c.want_prefix = rd_cfg.env_prefix_len && !known;
-	if (c.want_prefix || rd_cfg.env_key_count) {
-		c.pos = BPF_CORE_READ(task, mm, env_start);
-		c.end = BPF_CORE_READ(task, mm, env_end);
-		bpf_loop(rd_cfg.env_max_steps, env_scan_step, &c, 0);
+	c = env_scan_state(s);
+	__builtin_memset(c, 0, sizeof(*c));
+	c->want_prefix = rd_cfg.env_prefix_len && !known;
+	if (c->want_prefix || rd_cfg.env_key_count) {
+		c->pos = BPF_CORE_READ(task, mm, env_start);
+		c->end = BPF_CORE_READ(task, mm, env_end);
+		env_scan(c);
 	}
-	if (c.want_prefix) {
-		if (c.matched) {
+	if (c->want_prefix) {
+		if (c->matched) {
 			flags |= RD_F_ENV_MATCH;
-		} else if (!c.done) {
+		} else if (!c->done) {
 			/* Could not read it all: never drop a process that might match. */
 			flags |= RD_F_ENV_UNSURE;
 			count(RD_CNT_EXEC_ENV_UNSURE);
@@ -434,9 +474,9 @@ int BPF_PROG(rd_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 			return 0;
 		}
 	}
-	if (c.done || env_scan_finished(&c))
+	if (c->done || env_scan_finished(c))
 		flags |= RD_F_ENVS_COMPLETE;
-	if (c.truncated)
+	if (c->truncated)
 		flags |= RD_F_ENVS_TRUNC;
 
 	if (!known) {
@@ -451,7 +491,7 @@ int BPF_PROG(rd_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 
 	fill_common(e, task, RD_EVENT_EXEC, pid, ns_pid);
 	e->tid = old_pid;  /* the thread that called exec; it now has the leader's id */
-	pos = c.out & (RD_ENV_MAX * 2 - 1);
+	pos = c->out & (RD_ENV_MAX * 2 - 1);
 	if (pos > RD_ENV_MAX)
 		pos = RD_ENV_MAX;
 	e->envs_len = pos;
@@ -603,7 +643,7 @@ int BPF_PROG(rd_open, struct pt_regs *regs, long ret)
 	nr = RD_SYSCALL_NR(regs);
 	if (nr != RD_NR_OPEN && nr != RD_NR_OPENAT && nr != RD_NR_OPENAT2)
 		return 0;
-	task = (struct task_struct *)bpf_get_current_task_btf();
+	task = (struct task_struct *)bpf_get_current_task();
 	pid = task_tgid_in_ns(task, &ns_pid);
 	if (!pid || !bpf_map_lookup_elem(&tracked, &pid))
 		return 0;

@@ -4,6 +4,9 @@
  * calls, counters, close. Java owns the lifecycle and serialises calls on one
  * handle (poll runs on the reader thread; close waits for it), so no locking here
  * beyond the libbpf log capture, which is process-global.
+ *
+ * The eBPF objects come in through their libbpf skeletons (bpf/Makefile), one per
+ * program variant; which one loads is decided here by probing the kernel.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -13,7 +16,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <linux/types.h>
@@ -22,6 +24,8 @@
 #include <jni.h>
 
 #include "rd_event.h"
+#include "rd_bpf_loop.skel.h"
+#include "rd_bounded.skel.h"
 #include "io_runtimedetector_probe_NativeProbe.h"
 
 #define RD_PROBE_EXCEPTION  "io/runtimedetector/probe/ProbeException"
@@ -36,7 +40,51 @@
 
 #define RD_MAX_LINKS 4
 
+/* The same numbers as Java's BpfVariant ordinals. */
+enum rd_variant {
+	RD_VARIANT_AUTO     = 0,
+	RD_VARIANT_BPF_LOOP = 1,  /* 5.17+: the environment scan under bpf_loop() */
+	RD_VARIANT_BOUNDED  = 2,  /* 5.8+: a bounded loop, fewer environment strings */
+};
+
+/*
+ * What the loader needs of a skeleton, whichever variant it is: both come from one
+ * source, so they have the same maps, programs and sections.
+ */
+struct rd_skel_ops {
+	void *(*open)(void);
+	int (*load)(void *skel);
+	void (*destroy)(void *skel);
+	struct bpf_object *(*object)(void *skel);
+	struct rd_config *(*config)(void *skel);          /* writable until load */
+	volatile __u32 *(*reader_sleeping)(void *skel);   /* the kernel's memory after load */
+};
+
+#define RD_SKEL_OPS(name)                                                              \
+	static void *name##_open(void) { return name##__open(); }                     \
+	static int name##_load(void *s) { return name##__load(s); }                    \
+	static void name##_destroy(void *s) { name##__destroy(s); }                    \
+	static struct bpf_object *name##_object(void *s) { return ((struct name *)s)->obj; } \
+	static struct rd_config *name##_config(void *s)                                \
+	{                                                                              \
+		return (struct rd_config *)&((struct name *)s)->rodata_cfg->rd_cfg;    \
+	}                                                                              \
+	static volatile __u32 *name##_sleeping(void *s)                                \
+	{                                                                              \
+		return &((struct name *)s)->data_wakeup->rd_reader_sleeping;           \
+	}                                                                              \
+	static const struct rd_skel_ops name##_ops = {                                 \
+		name##_open, name##_load, name##_destroy, name##_object,               \
+		name##_config, name##_sleeping,                                        \
+	}
+
+RD_SKEL_OPS(rd_bpf_loop);
+RD_SKEL_OPS(rd_bounded);
+
 struct rd_probe {
+	const struct rd_skel_ops *ops;
+	void *skel;
+	int variant;
 	struct bpf_object *obj;
 	struct ring_buffer *rb;
 	struct bpf_link *links[RD_MAX_LINKS];
@@ -147,15 +195,26 @@ static struct rd_probe *probe_of(jlong handle)
 
 static void probe_free(struct rd_probe *p)
 {
-	if (p->reader_sleeping)
-		munmap((void *)p->reader_sleeping, sysconf(_SC_PAGESIZE));
 	for (int i = 0; i < p->nlinks; i++)
 		bpf_link__destroy(p->links[i]);
 	ring_buffer__free(p->rb);
 	if (p->stop_fd > 0)
 		close(p->stop_fd);
-	bpf_object__close(p->obj);
+	if (p->skel)
+		p->ops->destroy(p->skel);
 	free(p);
+}
+
+/*
+ * bpf_loop() arrived in 5.17; any program type that has the base helpers can tell.
+ * A probe that cannot decide (an error) picks the variant every kernel takes.
+ */
+static int choose_variant(int requested)
+{
+	if (requested != RD_VARIANT_AUTO)
+		return requested;
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_loop, NULL) == 1
+		       ? RD_VARIANT_BPF_LOOP : RD_VARIANT_BOUNDED;
 }
 
 /* Copies a Java byte[] into a zero-padded fixed-size key (maps compare all bytes). */
@@ -218,16 +277,13 @@ static int fill_maps(JNIEnv *env, struct rd_probe *p, jobjectArray excluded,
 }
 
 JNIEXPORT jlong JNICALL Java_io_runtimedetector_probe_NativeProbe_open(
-	JNIEnv *env, jclass cls, jbyteArray object, jbyteArray env_prefix, jlong pidns_ino,
+	JNIEnv *env, jclass cls, jint variant, jbyteArray env_prefix, jlong pidns_ino,
 	jint tracked_capacity, jint ring_bytes, jint wakeup_bytes, jint env_max_steps,
 	jobjectArray env_keys, jobjectArray excluded, jobjectArray watched_paths, jlongArray watched_inodes)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "runtime_detector");
 	struct rd_config cfg = {};
 	struct rd_probe *p;
-	struct bpf_map *map;
-	jbyte *obj_bytes;
-	jsize obj_len, prefix_len;
+	jsize prefix_len;
 	int err;
 
 	prefix_len = (*env)->GetArrayLength(env, env_prefix);
@@ -278,28 +334,16 @@ JNIEXPORT jlong JNICALL Java_io_runtimedetector_probe_NativeProbe_open(
 	libbpf_set_print(capture_print);
 	log_capturing = 1;
 
-	obj_len = (*env)->GetArrayLength(env, object);
-	obj_bytes = (*env)->GetByteArrayElements(env, object, NULL);
-	if (!obj_bytes) {
-		err = ENOMEM;
-		goto fail_unlock;
-	}
-	/* libbpf copies the ELF image, so the Java array can be released right away. */
-	p->obj = bpf_object__open_mem(obj_bytes, obj_len, &opts);
-	err = p->obj ? 0 : errno;
-	(*env)->ReleaseByteArrayElements(env, object, obj_bytes, JNI_ABORT);
-	if (err) {
-		p->obj = NULL;
+	p->variant = choose_variant(variant);
+	p->ops = p->variant == RD_VARIANT_BPF_LOOP ? &rd_bpf_loop_ops : &rd_bounded_ops;
+	p->skel = p->ops->open();
+	if (!p->skel) {
+		err = errno;
 		throw_probe(env, err, "cannot open the eBPF object: %s\n%s", strerror(err), log_tail(10));
 		goto fail_unlock;
 	}
-
-	map = bpf_object__find_map_by_name(p->obj, ".rodata.cfg");
-	if (!map || bpf_map__set_initial_value(map, &cfg, sizeof(cfg))) {
-		err = map ? errno : ENOENT;
-		throw_probe(env, err, "cannot set the probe configuration: %s", strerror(err));
-		goto fail_unlock;
-	}
+	p->obj = p->ops->object(p->skel);
+	*p->ops->config(p->skel) = cfg;
 	if (bpf_map__set_max_entries(bpf_object__find_map_by_name(p->obj, "tracked"), tracked_capacity) ||
 	    bpf_map__set_max_entries(bpf_object__find_map_by_name(p->obj, "events"), ring_bytes)) {
 		err = errno;
@@ -309,8 +353,9 @@ JNIEXPORT jlong JNICALL Java_io_runtimedetector_probe_NativeProbe_open(
 	/* The open hook runs on every syscall exit: load it only when files are watched. */
 	bpf_program__set_autoload(bpf_object__find_program_by_name(p->obj, "rd_open"), cfg.watch_count > 0);
 
-	if (bpf_object__load(p->obj)) {
-		err = errno;
+	err = p->ops->load(p->skel);
+	if (err) {
+		err = -err;
 		if (err == EPERM)
 			throw_probe(env, err, "");
 		else
@@ -321,19 +366,9 @@ JNIEXPORT jlong JNICALL Java_io_runtimedetector_probe_NativeProbe_open(
 	log_capturing = 0;
 	pthread_mutex_unlock(&log_lock);
 
-	if (cfg.wakeup_bytes) {
-		/* Map the flag's kernel memory; libbpf keeps only a private copy outside skeletons. */
-		void *m = mmap(NULL, sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED,
-			       bpf_object__find_map_fd_by_name(p->obj, ".data.wakeup"), 0);
-
-		if (m == MAP_FAILED) {
-			err = errno;
-			throw_probe(env, err, "cannot map the wake-up flag: %s", strerror(err));
-			probe_free(p);
-			return 0;
-		}
-		p->reader_sleeping = m;
-	}
+	/* The skeleton mapped .data.wakeup: this is the flag the programs read. */
+	if (cfg.wakeup_bytes)
+		p->reader_sleeping = p->ops->reader_sleeping(p->skel);
 	p->tracked_fd = bpf_object__find_map_fd_by_name(p->obj, "tracked");
 	p->counters_fd = bpf_object__find_map_fd_by_name(p->obj, "counters");
 	err = fill_maps(env, p, excluded, watched_paths, watched_inodes);
@@ -531,6 +566,11 @@ JNIEXPORT jlongArray JNICALL Java_io_runtimedetector_probe_NativeProbe_counters(
 	if (out)
 		(*env)->SetLongArrayRegion(env, out, 0, RD_CNT__MAX, sums);
 	return out;
+}
+
+JNIEXPORT jint JNICALL Java_io_runtimedetector_probe_NativeProbe_variant(JNIEnv *env, jclass cls, jlong handle)
+{
+	return probe_of(handle)->variant;
 }
 
 JNIEXPORT void JNICALL Java_io_runtimedetector_probe_NativeProbe_close(JNIEnv *env, jclass cls, jlong handle)

@@ -1,7 +1,6 @@
 package io.runtimedetector.probe;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -14,6 +13,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Source;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The eBPF probe: loaded and attached by {@link #open}, detached and freed by
@@ -22,13 +23,14 @@ import org.apache.pekko.stream.javadsl.Source;
  */
 public final class KernelProbe implements EventProbe {
 
-    static final String BPF_OBJECT = "/io/runtimedetector/bpf/detector.bpf.o";
+    private static final Logger LOG = LoggerFactory.getLogger(KernelProbe.class);
 
     private static final int ENOSPC = 28;
     private static final int E2BIG = 7;
 
     private final long handle;
     private final ProbeConfig config;
+    private final BpfVariant variant;
     private final RingBufferReader reader;
     private final AtomicBoolean sourceTaken = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -38,6 +40,7 @@ public final class KernelProbe implements EventProbe {
     private KernelProbe(long handle, ProbeConfig config) {
         this.handle = handle;
         this.config = config;
+        this.variant = BpfVariant.values()[NativeProbe.variant(handle)];
         this.reader = new RingBufferReader(handle, config);
     }
 
@@ -51,9 +54,8 @@ public final class KernelProbe implements EventProbe {
         Privileges.check();
         Privileges.checkBtf();
         NativeLibrary.load();
-        byte[] object = bpfObject();
         byte[][] watchedPaths = utf8(config.watchedFiles());
-        long handle = NativeProbe.open(object, config.envPrefix().getBytes(StandardCharsets.UTF_8),
+        long handle = NativeProbe.open(config.bpfVariant().ordinal(), config.envPrefix().getBytes(StandardCharsets.UTF_8),
                 pidNamespaceInode(config.procPath()), config.trackedCapacity(), config.ringBufferBytes(),
                 config.wakeupBytes(), config.envScanMaxSteps(),
                 config.reportedEnvKeys().stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new),
@@ -65,11 +67,20 @@ public final class KernelProbe implements EventProbe {
             NativeProbe.close(handle);
             throw e;
         }
-        return new KernelProbe(handle, config);
+        KernelProbe probe = new KernelProbe(handle, config);
+        LOG.info("eBPF programs attached: variant {} ({}), kernel {}", probe.variant.label(),
+                config.bpfVariant() == BpfVariant.AUTO ? "chosen by probing the kernel" : "forced",
+                System.getProperty("os.version"));
+        return probe;
     }
 
     public ProbeConfig config() {
         return config;
+    }
+
+    /** The build of the eBPF programs that was loaded (never AUTO). */
+    public BpfVariant variant() {
+        return variant;
     }
 
     @Override
@@ -137,17 +148,6 @@ public final class KernelProbe implements EventProbe {
     private void ensureOpen() {
         if (closed.get()) {
             throw new IllegalStateException("the probe is closed");
-        }
-    }
-
-    private static byte[] bpfObject() {
-        try (InputStream in = KernelProbe.class.getResourceAsStream(BPF_OBJECT)) {
-            if (in == null) {
-                throw new ProbeException("the eBPF object " + BPF_OBJECT + " is missing from the classpath", 2);
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new ProbeException("cannot read the eBPF object: " + e.getMessage(), e);
         }
     }
 

@@ -12,8 +12,11 @@ final class NativeProbe {
     private NativeProbe() {
     }
 
-    /** Opens the object, configures .rodata and map sizes, loads, fills the filter maps. */
-    static native long open(byte[] bpfObject, byte[] envPrefix, long pidNamespaceInode, int trackedCapacity,
+    /**
+     * Opens the skeleton of {@code variant} (a {@link BpfVariant} ordinal; AUTO probes the
+     * kernel), configures .rodata and map sizes, loads, fills the filter maps.
+     */
+    static native long open(int variant, byte[] envPrefix, long pidNamespaceInode, int trackedCapacity,
             int ringBufferBytes, int wakeupBytes, int envMaxSteps, byte[][] envKeys, byte[][] excludedPaths,
             byte[][] watchedPaths, long[] watchedInodes);
 
@@ -41,6 +44,9 @@ final class NativeProbe {
 
     /** The kernel counters, summed over CPUs, indexed by {@code enum rd_counter}. */
     static native long[] counters(long handle);
+
+    /** The {@link BpfVariant} ordinal that was loaded. */
+    static native int variant(long handle);
 
     static native void close(long handle);
 

@@ -25,6 +25,7 @@ import java.util.List;
  * @param envScanMaxSteps     bound on environment strings scanned per exec; past it the exec is passed on as unsure
  * @param reportedEnvKeys     environment variables whose values the kernel copies into EXEC records
  * @param queueEvents         events the reader's user-space queue holds while the engine is behind
+ * @param bpfVariant          which build of the eBPF programs to load; AUTO probes the kernel
  * @param procPath            the procfs whose PID namespace pids are reported in (a container may mount the
  *                            host's elsewhere)
  */
@@ -41,6 +42,7 @@ public record ProbeConfig(
         int envScanMaxSteps,
         List<String> reportedEnvKeys,
         int queueEvents,
+        BpfVariant bpfVariant,
         Path procPath) {
 
     public static final int MAX_ENV_PREFIX_BYTES = 63;
@@ -57,6 +59,7 @@ public record ProbeConfig(
         excludedExecutables = List.copyOf(excludedExecutables);
         watchedFiles = List.copyOf(watchedFiles);
         reportedEnvKeys = List.copyOf(reportedEnvKeys);
+        bpfVariant = bpfVariant == null ? BpfVariant.AUTO : bpfVariant;
         int prefixBytes = envPrefix.getBytes(StandardCharsets.UTF_8).length;
         if (prefixBytes > MAX_ENV_PREFIX_BYTES) {
             throw new IllegalArgumentException("envPrefix: " + prefixBytes + " bytes, at most "
@@ -145,6 +148,13 @@ public record ProbeConfig(
         private Path procPath = Path.of("/proc");
         private final List<String> reportedEnvKeys = new ArrayList<>();
         private int queueEvents = 65_536;
+        private BpfVariant bpfVariant = BpfVariant.fromSystemProperty();
+
+        /** Default: {@link BpfVariant#fromSystemProperty()}, AUTO when the property is unset. */
+        public Builder bpfVariant(BpfVariant variant) {
+            this.bpfVariant = variant;
+            return this;
+        }
 
         public Builder reportedEnvKeys(List<String> keys) {
             reportedEnvKeys.clear();
@@ -217,7 +227,7 @@ public record ProbeConfig(
         public ProbeConfig build() {
             return new ProbeConfig(envPrefix, excluded, watched, trackedCapacity, ringBufferBytes,
                     wakeupBytes < 0 ? ringBufferBytes / 8 : wakeupBytes, pollInterval, drainInterval, batchBytes,
-                    envScanMaxSteps, reportedEnvKeys, queueEvents, procPath);
+                    envScanMaxSteps, reportedEnvKeys, queueEvents, bpfVariant, procPath);
         }
     }
 }
