@@ -90,12 +90,6 @@ final class ProcReader {
                 .orElse(new EnvSelector.Result(Map.of(), EnvMatch.UNREADABLE));
     }
 
-    /** Target of /proc/PID/exe: the executable the process runs now; "" when unreadable. */
-    String exePath(int pid) {
-        Path dir = processDir(pid);
-        return Files.isDirectory(dir) ? readLink(dir.resolve("exe")).orElse("") : "";
-    }
-
     /** Start of the process now holding {@code pid}, at clock-tick precision; empty when there is none. */
     OptionalLong startBootTimeNs(int pid) {
         Optional<byte[]> stat = readBytes(processDir(pid).resolve("stat"));

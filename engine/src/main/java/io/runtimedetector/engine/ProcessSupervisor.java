@@ -16,6 +16,7 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
@@ -46,9 +47,11 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
     private final EngineContext ctx;
     private final AtomicInteger liveGauge;
     private final Map<Integer, Route> routes = new HashMap<>();
-    private final Props childProps;
-    /** One behaviour for every child: it holds nothing of any process. */
-    private final Behavior<ProcessCommand> childBehavior;
+    /**
+     * One set of props for every child, built once: spawning through the typed API would
+     * build and keep a classic Props, Deploy and creator per child, for as long as it lives.
+     */
+    private final org.apache.pekko.actor.Props childProps;
 
     private int children;
     private long kernelLostSeen;
@@ -63,8 +66,9 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
         super(context);
         this.ctx = ctx;
         this.liveGauge = liveGauge;
-        this.childProps = engineDispatcher(context.getSystem());
-        this.childBehavior = ProcessActor.behavior(new ProcessActor.Shared(ctx, context.getSelf()));
+        // One behaviour for every child too: it holds nothing of any process.
+        Behavior<ProcessCommand> child = ProcessActor.behavior(new ProcessActor.Shared(ctx, context.getSelf()));
+        this.childProps = Adapter.props(() -> child, engineDispatcher(context.getSystem()));
     }
 
     /** Where the engine's actors run: its own dispatcher when the system's config has it. */
@@ -275,7 +279,7 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
     }
 
     private ActorRef<ProcessCommand> spawn(int pid, long startBootTimeNs) {
-        ActorRef<ProcessCommand> actor = getContext().spawnAnonymous(childBehavior, childProps);
+        ActorRef<ProcessCommand> actor = Adapter.toTyped(Adapter.actorOf(getContext(), childProps));
         getContext().watchWith(actor, new SupervisorCommand.ChildTerminated(pid, actor));
         routes.put(pid, new Route(startBootTimeNs, actor));
         children++;
