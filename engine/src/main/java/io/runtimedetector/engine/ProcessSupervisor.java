@@ -4,9 +4,7 @@ import io.runtimedetector.FilterReason;
 import io.runtimedetector.probe.RawEvent;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -34,10 +32,6 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  */
 final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
 
-    /** Where a pid's events go: the child following the process that holds it, and that process' start. */
-    private record Route(long startBootTimeNs, ActorRef<ProcessCommand> actor) {
-    }
-
     /** Defined in the engine's reference.conf. */
     static final String ENGINE_DISPATCHER = "runtime-detector.engine-dispatcher";
 
@@ -46,7 +40,8 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
 
     private final EngineContext ctx;
     private final AtomicInteger liveGauge;
-    private final Map<Integer, Route> routes = new HashMap<>();
+    /** Where a pid's events go: the child following the process that holds it, with that process' start. */
+    private final PidRoutes<ActorRef<ProcessCommand>> routes = new PidRoutes<>();
     /**
      * One set of props for every child, built once: spawning through the typed API would
      * build and keep a classic Props, Deploy and creator per child, for as long as it lives.
@@ -156,7 +151,7 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
     }
 
     private void onFork(RawEvent e) {
-        Route parent = routes.get(e.ppid());
+        ActorRef<ProcessCommand> parent = routes.get(e.ppid());
         if (parent == null) {
             // The kernel followed the parent for a moment after the engine dropped it.
             ctx.counters().filtered(FilterReason.UNKNOWN_PID);
@@ -171,7 +166,7 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
         child.tell(new ProcessCommand.StartFork(e.pid(), e.startBootTimeNs(), ForkFacts.of(e)));
         // Told in this same step, so that it reaches the parent before any later event of
         // the parent: its answer is its image as of the fork, not after a later exec.
-        parent.actor().tell(new ProcessCommand.Forked(child));
+        parent.tell(new ProcessCommand.Forked(child));
     }
 
     /** FILE_OPEN and EXIT: only for a process a child follows. */
@@ -224,7 +219,7 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
                     + " checking the {} followed processes against /proc", lost, lost - kernelLostSeen, routes.size());
             kernelLostSeen = lost;
             List<ProcessKey> all = new ArrayList<>(routes.size());
-            routes.forEach((pid, route) -> all.add(new ProcessKey(pid, route.startBootTimeNs())));
+            routes.forEach((pid, start, actor) -> all.add(new ProcessKey(pid, start)));
             startCheck(all, false);
         }
         return this;
@@ -244,10 +239,10 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
             return this;
         }
         for (ProcessKey key : found.gone()) {
-            Route route = routes.get(key.pid());
-            if (route != null && route.startBootTimeNs() == key.startBootTimeNs()) {
+            ActorRef<ProcessCommand> actor = routes.get(key.pid());
+            if (actor != null && routes.start(key.pid()) == key.startBootTimeNs()) {
                 routes.remove(key.pid());
-                route.actor().tell(ProcessCommand.Superseded.INSTANCE);
+                actor.tell(ProcessCommand.Superseded.INSTANCE);
             }
         }
         liveGauge.set(routes.size());
@@ -264,16 +259,17 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
      * follows an older process whose EXIT the kernel lost: that child is told, and forgotten.
      */
     private ActorRef<ProcessCommand> current(int pid, long startBootTimeNs) {
-        Route route = routes.get(pid);
-        if (route == null) {
+        ActorRef<ProcessCommand> actor = routes.get(pid);
+        if (actor == null) {
             return null;
         }
-        if (ProcessKey.sameStart(route.startBootTimeNs(), startBootTimeNs)) {
-            return route.actor();
+        long known = routes.start(pid);
+        if (ProcessKey.sameStart(known, startBootTimeNs)) {
+            return actor;
         }
-        if (startBootTimeNs > route.startBootTimeNs()) {
+        if (startBootTimeNs > known) {
             routes.remove(pid);
-            route.actor().tell(ProcessCommand.Superseded.INSTANCE);
+            actor.tell(ProcessCommand.Superseded.INSTANCE);
         }
         return null;
     }
@@ -281,7 +277,7 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
     private ActorRef<ProcessCommand> spawn(int pid, long startBootTimeNs) {
         ActorRef<ProcessCommand> actor = Adapter.toTyped(Adapter.actorOf(getContext(), childProps));
         getContext().watchWith(actor, new SupervisorCommand.ChildTerminated(pid, actor));
-        routes.put(pid, new Route(startBootTimeNs, actor));
+        routes.put(pid, startBootTimeNs, actor);
         children++;
         return actor;
     }
@@ -301,8 +297,8 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
     }
 
     private void forget(int pid, ActorRef<ProcessCommand> actor) {
-        Route route = routes.get(pid);
-        if (route != null && route.actor().equals(actor)) {
+        ActorRef<ProcessCommand> known = routes.get(pid);
+        if (known != null && known.equals(actor)) {
             routes.remove(pid);
             liveGauge.set(routes.size());
         }
