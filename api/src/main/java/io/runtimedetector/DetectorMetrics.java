@@ -21,6 +21,18 @@ import java.util.stream.Collectors;
  * @param sinkDropped       events dropped by sinks that could not keep up, over all sinks
  * @param lostExits         processes whose EXIT never came because the kernel lost it
  * @param liveProcesses     processes followed now
+ * @param execProcReads     EXECs whose kernel record was incomplete, so that /proc was read for them
+ *                          (their share of {@code rawEvents(EXEC)} is what the kernel could not tell)
+ * @param procExeReads      /proc/PID/exe reads: the kernel could not resolve the executable path
+ * @param procEnvValueReads /proc/PID/environ reads for values: keys beyond the kernel's limit, cut or unread values
+ * @param procEnvPrefixReads /proc/PID/environ reads for the prefix: the kernel was unsure
+ * @param procCmdlineReads  /proc/PID/cmdline reads: the kernel's argv was cut
+ * @param procAliveChecks   /proc reads of liveness only (scanned processes, untrackable ones)
+ * @param internalErrors    inputs the engine failed to handle (a bug; logged, the engine carries on)
+ * @param readerQueueCapacity  events the probe's reader queue holds at most
+ * @param readerQueueDepth     events waiting in it now
+ * @param readerQueueHighWater the most events it ever held
+ * @param readerQueueFullWaits times the reader found it full and stopped draining the ring buffer
  */
 public record DetectorMetrics(
         Map<EventType, Long> rawEvents,
@@ -35,7 +47,18 @@ public record DetectorMetrics(
         long outputDropped,
         long sinkDropped,
         long lostExits,
-        int liveProcesses) {
+        int liveProcesses,
+        long execProcReads,
+        long procExeReads,
+        long procEnvValueReads,
+        long procEnvPrefixReads,
+        long procCmdlineReads,
+        long procAliveChecks,
+        long internalErrors,
+        int readerQueueCapacity,
+        int readerQueueDepth,
+        int readerQueueHighWater,
+        long readerQueueFullWaits) {
 
     public DetectorMetrics {
         rawEvents = Map.copyOf(rawEvents);
@@ -69,7 +92,14 @@ public record DetectorMetrics(
                 + " output_dropped=" + outputDropped
                 + " sink_dropped=" + sinkDropped
                 + " lost_exits=" + lostExits
-                + " live=" + liveProcesses;
+                + " live=" + liveProcesses
+                + " exec_proc_reads=" + execProcReads
+                + " proc_reads{exe=" + procExeReads + " env_values=" + procEnvValueReads
+                + " env_prefix=" + procEnvPrefixReads + " cmdline=" + procCmdlineReads
+                + " alive=" + procAliveChecks + "}"
+                + " internal_errors=" + internalErrors
+                + " reader_queue{capacity=" + readerQueueCapacity + " depth=" + readerQueueDepth
+                + " high_water=" + readerQueueHighWater + " full_waits=" + readerQueueFullWaits + "}";
     }
 
     private static <E extends Enum<E>> String line(Map<E, Long> counts, E[] order) {

@@ -1,30 +1,16 @@
 package io.runtimedetector;
 
 import com.typesafe.config.ConfigFactory;
-import io.runtimedetector.engine.EngineClock;
-import io.runtimedetector.engine.EngineContext;
-import io.runtimedetector.engine.EngineCounters;
-import io.runtimedetector.engine.EnvSelector;
-import io.runtimedetector.engine.EventOutput;
-import io.runtimedetector.engine.ExecFilter;
-import io.runtimedetector.engine.ProcReader;
-import io.runtimedetector.engine.ProcScanner;
-import io.runtimedetector.engine.ProcessImages;
-import io.runtimedetector.engine.ProcessSupervisor;
-import io.runtimedetector.engine.SupervisorCommand;
+import io.runtimedetector.engine.Engine;
 import io.runtimedetector.event.ProcessEvent;
 import io.runtimedetector.probe.EventProbe;
 import io.runtimedetector.probe.KernelProbe;
 import io.runtimedetector.probe.ProbeConfig;
 import io.runtimedetector.probe.ProbeCounters;
-import io.runtimedetector.probe.RawEvent;
 import io.runtimedetector.sink.SinkRunner;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -32,18 +18,12 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Collectors;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.DispatcherSelector;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.BoundedSourceQueue;
@@ -51,7 +31,6 @@ import org.apache.pekko.stream.javadsl.BroadcastHub;
 import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.stream.typed.javadsl.ActorSink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,8 +58,6 @@ public final class Detector implements AutoCloseable {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(Detector.class);
-    /** Events one process may hold before it has lived the minimum duration. */
-    private static final int PENDING_LIMIT = 64;
     private static final int HUB_BUFFER = 256;
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
     private static final AtomicLong INSTANCES = new AtomicLong();
@@ -91,8 +68,7 @@ public final class Detector implements AutoCloseable {
     private final ProbeFactory probes;
     private final ActorSystem<?> system;
     private final boolean ownsSystem;
-    private final EngineCounters counters = new EngineCounters();
-    private final AtomicInteger liveProcesses = new AtomicInteger();
+    private final Engine engine;
     private final BoundedSourceQueue<ProcessEvent> outputQueue;
     private final Source<ProcessEvent, NotUsed> hub;
     private final SinkRunner sinkRunner;
@@ -101,13 +77,13 @@ public final class Detector implements AutoCloseable {
 
     private State state = State.CREATED;
     private EventProbe probe;
-    private ProcScanner scanner;
 
     private Detector(DetectorOptions options, ProbeFactory probes) {
         this.options = options;
         this.probes = probes;
         this.ownsSystem = options.actorSystem().isEmpty();
         this.system = options.actorSystem().orElseGet(Detector::ownSystem);
+        this.engine = new Engine(options);
         Pair<Pair<BoundedSourceQueue<ProcessEvent>, CompletionStage<Done>>, Source<ProcessEvent, NotUsed>> out =
                 Source.<ProcessEvent>queue(options.outputBufferSize())
                         .watchTermination(Keep.both())
@@ -180,38 +156,9 @@ public final class Detector implements AutoCloseable {
         probe = opened;
         state = State.STARTED;
 
-        ProcReader proc = new ProcReader(options.procfs(),
-                new EnvSelector(new HashSet<>(options.reportedEnvKeys()), options.envPrefix()), counters);
-        EngineClock clock = EngineClock.fromProc(proc, Clock.systemUTC());
-        ExecFilter filter = new ExecFilter(
-                options.excludedExecutables().stream().map(Path::toString).collect(Collectors.toSet()),
-                !options.envPrefix().isEmpty(), counters);
-        EngineContext ctx = new EngineContext(options.minDuration(),
-                options.watchedFiles().stream().map(Path::toString).toList(), PENDING_LIMIT, filter, proc,
-                new ProcessImages(clock, options.procfs().equals(DetectorOptions.DEFAULT_PROCFS)), clock, opened, new EventOutput(outputQueue, counters), counters);
-        ActorRef<SupervisorCommand> supervisor = system.systemActorOf(
-                ProcessSupervisor.create(ctx, liveProcesses),
-                "runtime-detector-" + INSTANCES.incrementAndGet(), ProcessSupervisor.engineDispatcher(system));
-
-        opened.events()
-                .runWith(ActorSink.actorRefWithBackpressure(supervisor,
-                        (ackTo, batch) -> new SupervisorCommand.RawBatch(batch, ackTo),
-                        SupervisorCommand.StreamInit::new,
-                        SupervisorCommand.StreamAck.INSTANCE,
-                        SupervisorCommand.StreamCompleted.INSTANCE,
-                        SupervisorCommand.StreamFailed::new), system);
-
-        scanner = new ProcScanner(proc, filter, clock, counters, supervisor::tell);
         List<Integer> requested = new ArrayList<>(requestedBeforeStart);
         requestedBeforeStart.clear();
-        Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
-        ProcScanner scan = scanner;
-        return CompletableFuture.runAsync(() -> {
-            requested.forEach(scan::adoptRequested);
-            int found = scan.scan();
-            LOG.info("probe attached; {} running processes pass the filters", found);
-        }, blocking).thenCompose(scanned -> AskPattern.<SupervisorCommand, Done>ask(supervisor,
-                SupervisorCommand.Barrier::new, Duration.ofSeconds(30), system.scheduler()));
+        return engine.start(system, opened, outputQueue, requested, "runtime-detector-" + INSTANCES.incrementAndGet());
     }
 
     /**
@@ -236,7 +183,6 @@ public final class Detector implements AutoCloseable {
                 throw new IllegalArgumentException("trackProcesses: " + pid + " is not a process id");
             }
         }
-        ProcScanner now;
         synchronized (this) {
             if (state == State.STOPPED) {
                 throw new IllegalStateException("the detector is stopped");
@@ -245,9 +191,8 @@ public final class Detector implements AutoCloseable {
                 requestedBeforeStart.addAll(pids);
                 return;
             }
-            now = scanner;
         }
-        pids.forEach(now::adoptRequested);
+        pids.forEach(engine::trackProcess);
     }
 
     /** The detector's counters now; cheap, callable from any thread at any time. */
@@ -258,10 +203,7 @@ public final class Detector implements AutoCloseable {
         }
         ProbeCounters kernel = p == null ? ProbeCounters.ZERO : p.counters();
         long sinkDropped = sinkRunner == null ? 0 : sinkRunner.stats().totalDropped();
-        return new DetectorMetrics(counters.rawSnapshot(), counters.emittedSnapshot(), counters.filteredSnapshot(),
-                kernel.ringBufferLost(), kernel.trackFull() + counters.trackFailureCount(), kernel.decodeErrors(),
-                counters.procReadErrorCount(), counters.envUnreadableCount(), counters.pendingDroppedCount(),
-                counters.outputDroppedCount(), sinkDropped, counters.lostExitCount(), liveProcesses.get());
+        return engine.metrics(kernel, sinkDropped);
     }
 
     /**

@@ -208,6 +208,30 @@ class DetectorKernelTest {
     }
 
     @Test
+    void childThatExecsAtOnceIsForkedWithItsParentsImage() throws Exception {
+        try (Running r = new Running(options())) {
+            String tag = tag();
+            String script = "/bin/echo forked; exit 0";
+            Process sh = TestProcesses.start(Map.of(TAG, tag), "/bin/sh", "-c", script);
+            TestProcesses.waitFor(sh);
+            ProcessEvent fork = r.await(e -> e.type() == EventType.FORK && e.process().ppid() == sh.pid(),
+                    "FORK by pid " + sh.pid());
+            ProcessEvent childExit = r.await(EventType.EXIT, fork.pid());
+
+            assertEquals("/usr/bin/dash", fork.process().exePath(), "what the parent ran at the fork");
+            assertEquals("/bin/sh", fork.process().exeLink());
+            assertEquals(List.of("/bin/sh", "-c", script), fork.process().cmdLine());
+            assertEquals(Map.of(TAG, tag), fork.process().envs());
+            List<ProcessEvent> child = r.ofPid(fork.pid());
+            assertEquals(List.of(EventType.FORK, EventType.EXEC, EventType.EXIT),
+                    child.stream().map(ProcessEvent::type).toList());
+            assertEquals("/bin/echo", child.get(1).process().exeLink());
+            assertEquals(List.of("/bin/echo", "forked"), child.get(1).process().cmdLine());
+            assertEquals(child.get(1).process(), childExit.process(), "the EXIT describes the newest image");
+        }
+    }
+
+    @Test
     void execFromANonLeaderThreadReportsTheNewImageAndOneExit() throws Exception {
         Path testproc = TestProcesses.testproc();
         try (Running r = new Running(options())) {

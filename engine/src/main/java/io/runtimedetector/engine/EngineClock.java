@@ -8,7 +8,7 @@ import java.time.Instant;
  * nanoseconds, event times CLOCK_MONOTONIC nanoseconds; both offsets to the wall clock
  * are taken once, at start, so that every event of a run is converted the same way.
  */
-public final class EngineClock {
+final class EngineClock {
 
     private final Clock wall;
     private final long bootEpochNanos;
@@ -24,7 +24,7 @@ public final class EngineClock {
      * Boot time from /proc/uptime (10 ms precision), else from the btime line of
      * /proc/stat (1 s precision), else assumed equal to the monotonic clock's zero.
      */
-    public static EngineClock fromProc(ProcReader proc, Clock wall) {
+    static EngineClock fromProc(ProcReader proc, Clock wall) {
         // HotSpot's nanoTime is CLOCK_MONOTONIC on Linux, the clock of bpf_ktime_get_ns().
         long nowEpochNanos = epochNanos(wall.instant());
         long monotonicToEpoch = nowEpochNanos - System.nanoTime();
@@ -39,17 +39,17 @@ public final class EngineClock {
         return new EngineClock(wall, bootEpoch, monotonicToEpoch);
     }
 
-    public Instant now() {
+    Instant now() {
         return wall.instant();
     }
 
     /** Wall-clock start of a process. */
-    public Instant startTime(long startBootTimeNs) {
+    Instant startTime(long startBootTimeNs) {
         return ofEpochNanos(bootEpochNanos + startBootTimeNs);
     }
 
     /** Wall-clock time of a raw event; 0 (synthetic events) stands for "now". */
-    public Instant eventTime(long ktimeNs) {
+    Instant eventTime(long ktimeNs) {
         return ktimeNs == 0 ? now() : ofEpochNanos(monotonicToEpochNanos + ktimeNs);
     }
 

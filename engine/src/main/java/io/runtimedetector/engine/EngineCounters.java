@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.LongAdder;
  * The engine's counters. Incremented from many actors at once, so every cell is a
  * {@link LongAdder}; readers get a consistent-enough snapshot, never a lock.
  */
-public final class EngineCounters {
+final class EngineCounters {
 
     private final Map<RawEventType, LongAdder> raw = cells(RawEventType.class);
     private final Map<EventType, LongAdder> emitted = cells(EventType.class);
@@ -23,6 +23,13 @@ public final class EngineCounters {
     private final LongAdder outputDropped = new LongAdder();
     private final LongAdder lostExits = new LongAdder();
     private final LongAdder trackFailures = new LongAdder();
+    private final LongAdder execProcReads = new LongAdder();
+    private final LongAdder procExeReads = new LongAdder();
+    private final LongAdder procEnvValueReads = new LongAdder();
+    private final LongAdder procEnvPrefixReads = new LongAdder();
+    private final LongAdder procCmdlineReads = new LongAdder();
+    private final LongAdder procAliveChecks = new LongAdder();
+    private final LongAdder internalErrors = new LongAdder();
 
     private static <E extends Enum<E>> Map<E, LongAdder> cells(Class<E> type) {
         Map<E, LongAdder> map = new EnumMap<>(type);
@@ -32,25 +39,25 @@ public final class EngineCounters {
         return Collections.unmodifiableMap(map);
     }
 
-    public void raw(RawEventType type) {
+    void raw(RawEventType type) {
         raw.get(type).increment();
     }
 
-    public void emitted(EventType type) {
+    void emitted(EventType type) {
         emitted.get(type).increment();
     }
 
-    public void filtered(FilterReason reason) {
+    void filtered(FilterReason reason) {
         filtered.get(reason).increment();
     }
 
     /** A /proc read that failed for another reason than the process being gone. */
-    public void procReadError() {
+    void procReadError() {
         procReadErrors.increment();
     }
 
     /** The environment could not be read to decide on the prefix; the process was passed on. */
-    public void envUnreadable() {
+    void envUnreadable() {
         envUnreadable.increment();
     }
 
@@ -58,60 +65,117 @@ public final class EngineCounters {
      * Events of a process not yet reported that were discarded: FILE_OPENs held for a
      * process that ended before the minimum duration, or past the per-process bound.
      */
-    public void pendingDropped(long n) {
+    void pendingDropped(long n) {
         pendingDropped.add(n);
     }
 
-    public void outputDropped() {
+    void outputDropped() {
         outputDropped.increment();
     }
 
     /** A process whose pid was taken by a new one before its EXIT arrived: the kernel lost that EXIT. */
-    public void lostExit() {
+    void lostExit() {
         lostExits.increment();
     }
 
     /** {@code track()} refused a process (tracked map full): it cannot be followed. */
-    public void trackFailure() {
+    void trackFailure() {
         trackFailures.increment();
     }
 
+    /** An EXEC whose kernel record was not complete: /proc had to be read for it. */
+    void execProcRead() {
+        execProcReads.increment();
+    }
+
+    /** A fallback read of /proc, counted under each reason it was made for. */
+    void procFallback(ProcRequest request) {
+        if (request.exe()) {
+            procExeReads.increment();
+        }
+        if (request.envValues()) {
+            procEnvValueReads.increment();
+        }
+        if (request.envPrefix()) {
+            procEnvPrefixReads.increment();
+        }
+        if (request.cmdline()) {
+            procCmdlineReads.increment();
+        }
+        if (!request.readsAnything()) {
+            procAliveChecks.increment();
+        }
+    }
+
+    /** A bug met while handling one message; the process' actor carries on. */
+    void internalError() {
+        internalErrors.increment();
+    }
+
+    long execProcReadCount() {
+        return execProcReads.sum();
+    }
+
+    long procExeReadCount() {
+        return procExeReads.sum();
+    }
+
+    long procEnvValueReadCount() {
+        return procEnvValueReads.sum();
+    }
+
+    long procEnvPrefixReadCount() {
+        return procEnvPrefixReads.sum();
+    }
+
+    long procCmdlineReadCount() {
+        return procCmdlineReads.sum();
+    }
+
+    long procAliveCheckCount() {
+        return procAliveChecks.sum();
+    }
+
+    long internalErrorCount() {
+        return internalErrors.sum();
+    }
+
     /** Raw events by the public event type of the same name, so that metrics expose no probe type. */
-    public Map<EventType, Long> rawSnapshot() {
+    Map<EventType, Long> rawSnapshot() {
         Map<EventType, Long> copy = new EnumMap<>(EventType.class);
         raw.forEach((k, v) -> copy.put(EventType.valueOf(k.name()), v.sum()));
         return Collections.unmodifiableMap(copy);
     }
 
-    public Map<EventType, Long> emittedSnapshot() {
+    Map<EventType, Long> emittedSnapshot() {
         return snapshot(emitted, EventType.class);
     }
 
-    public Map<FilterReason, Long> filteredSnapshot() {
+    Map<FilterReason, Long> filteredSnapshot() {
         return snapshot(filtered, FilterReason.class);
     }
 
-    public long procReadErrorCount() {
+    long procReadErrorCount() {
         return procReadErrors.sum();
     }
 
-    public long envUnreadableCount() {
+    long envUnreadableCount() {
         return envUnreadable.sum();
     }
 
-    public long pendingDroppedCount() {
+    long pendingDroppedCount() {
         return pendingDropped.sum();
     }
 
-    public long outputDroppedCount() {
+    long outputDroppedCount() {
         return outputDropped.sum();
     }
 
-    public long lostExitCount() {
+    long lostExitCount() {
         return lostExits.sum();
     }
 
-    public long trackFailureCount() {
+    long trackFailureCount() {
         return trackFailures.sum();
     }
 

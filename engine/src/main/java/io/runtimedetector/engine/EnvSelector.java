@@ -13,20 +13,20 @@ import java.util.Set;
  * @param keys   names whose values are reported
  * @param prefix variable-name prefix a process must carry; "" means no filter
  */
-public record EnvSelector(Set<String> keys, String prefix) {
+record EnvSelector(Set<String> keys, String prefix) {
 
-    public EnvSelector {
+    EnvSelector {
         keys = Set.copyOf(keys);
     }
 
-    public record Result(Map<String, String> values, EnvMatch match) {
+    record Result(Map<String, String> values, EnvMatch match) {
     }
 
-    public boolean filtersOnPrefix() {
+    boolean filtersOnPrefix() {
         return !prefix.isEmpty();
     }
 
-    public Result select(byte[] environ) {
+    Result select(byte[] environ) {
         byte[] prefixBytes = prefix.getBytes(StandardCharsets.UTF_8);
         boolean matched = prefixBytes.length == 0;
         Map<String, String> values = new HashMap<>();

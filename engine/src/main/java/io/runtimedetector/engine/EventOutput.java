@@ -11,19 +11,19 @@ import org.slf4j.LoggerFactory;
  * queue hands them to the broadcast hub. A full queue never blocks an actor; the event
  * is dropped, counted and logged instead.
  */
-public final class EventOutput {
+final class EventOutput {
 
     private static final Logger LOG = LoggerFactory.getLogger(EventOutput.class);
 
     private final BoundedSourceQueue<ProcessEvent> queue;
     private final EngineCounters counters;
 
-    public EventOutput(BoundedSourceQueue<ProcessEvent> queue, EngineCounters counters) {
+    EventOutput(BoundedSourceQueue<ProcessEvent> queue, EngineCounters counters) {
         this.queue = queue;
         this.counters = counters;
     }
 
-    public void emit(ProcessEvent event) {
+    void emit(ProcessEvent event) {
         QueueOfferResult result = queue.offer(event);
         if (result.isEnqueued()) {
             counters.emitted(event.type());
@@ -40,11 +40,11 @@ public final class EventOutput {
         }
     }
 
-    public void complete() {
+    void complete() {
         queue.complete();
     }
 
-    public void fail(Throwable cause) {
+    void fail(Throwable cause) {
         queue.fail(cause);
     }
 }

@@ -9,7 +9,7 @@ import java.util.Set;
  * first but cannot resolve /proc/PID/exe, and passes on processes whose environment it
  * could not read in full.
  */
-public final class ExecFilter {
+final class ExecFilter {
 
     private static final String DELETED_SUFFIX = " (deleted)";
 
@@ -17,13 +17,13 @@ public final class ExecFilter {
     private final boolean envPrefixConfigured;
     private final EngineCounters counters;
 
-    public ExecFilter(Set<String> excluded, boolean envPrefixConfigured, EngineCounters counters) {
+    ExecFilter(Set<String> excluded, boolean envPrefixConfigured, EngineCounters counters) {
         this.excluded = Set.copyOf(excluded);
         this.envPrefixConfigured = envPrefixConfigured;
         this.counters = counters;
     }
 
-    public boolean envPrefixConfigured() {
+    boolean envPrefixConfigured() {
         return envPrefixConfigured;
     }
 
@@ -31,7 +31,7 @@ public final class ExecFilter {
      * Whether either path names an excluded executable. The resolved one catches a
      * script run by an excluded interpreter and an excluded binary reached through a link.
      */
-    public boolean excluded(String execPath, String exePath) {
+    boolean excluded(String execPath, String exePath) {
         if (excluded.contains(execPath) || excluded.contains(exePath)) {
             return true;
         }
@@ -44,24 +44,30 @@ public final class ExecFilter {
      * The verdict on a new image.
      *
      * @param execPath       path given to exec, "" when not known
-     * @param snapshot       what /proc showed
+     * @param exePath        the resolved executable, "" when not known
+     * @param envMatch       what the environment said about the prefix
      * @param kernelExcluded the kernel flagged the exec as excluded
      * @param envCheck       the environment prefix has not been established for this process yet
      */
-    public Optional<FilterReason> judge(String execPath, ProcSnapshot snapshot, boolean kernelExcluded,
+    Optional<FilterReason> judge(String execPath, String exePath, EnvMatch envMatch, boolean kernelExcluded,
             boolean envCheck) {
-        if (kernelExcluded || excluded(execPath, snapshot.exePath())) {
+        if (kernelExcluded || excluded(execPath, exePath)) {
             return Optional.of(FilterReason.EXCLUDED_EXE);
         }
         if (envCheck && envPrefixConfigured) {
-            if (snapshot.envMatch() == EnvMatch.NO_MATCH) {
+            if (envMatch == EnvMatch.NO_MATCH) {
                 return Optional.of(FilterReason.ENV_PREFIX);
             }
-            if (snapshot.envMatch() == EnvMatch.UNREADABLE) {
+            if (envMatch == EnvMatch.UNREADABLE) {
                 // Dropping what might match would lose a wanted process; passing it on is counted.
                 counters.envUnreadable();
             }
         }
         return Optional.empty();
+    }
+
+    /** The verdict on a process found in /proc. */
+    Optional<FilterReason> judge(ProcSnapshot snapshot) {
+        return judge("", snapshot.exePath(), snapshot.envMatch(), false, true);
     }
 }

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * end of a process and yields empty fields silently; any other failure is counted and
  * logged. Thread-safe: it holds no per-process state.
  */
-public final class ProcReader {
+final class ProcReader {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProcReader.class);
     private static final int STAT_STARTTIME_AFTER_COMM = 19; // field 22, counted from field 3
@@ -34,74 +34,64 @@ public final class ProcReader {
     private final EngineCounters counters;
     private final AtomicLong failures = new AtomicLong();
 
-    public ProcReader(Path root, EnvSelector env, EngineCounters counters) {
+    ProcReader(Path root, EnvSelector env, EngineCounters counters) {
         this.root = root;
         this.env = env;
         this.counters = counters;
     }
 
-    public EnvSelector envSelector() {
-        return env;
-    }
-
     /**
      * Reads exe, cmdline, environ and status, then checks that the pid still belongs to
      * {@code key}: if it does not, what was read may be another process' and is discarded.
+     * For the start-up scan and processes followed on request.
      */
-    public ProcSnapshot read(ProcessKey key) {
-        return read(key, true);
-    }
-
-    /**
-     * @param needEnvMatch the caller decides on the prefix: without it, and with no
-     *                     variable to report, the environment (often the largest file,
-     *                     read on every exec) is not read at all
-     */
-    public ProcSnapshot read(ProcessKey key, boolean needEnvMatch) {
-        return read(key, needEnvMatch, null, false);
-    }
-
-    /**
-     * @param knownExe       /proc/PID/exe read a moment ago by the caller: not read again; null to read it
-     * @param kernelDetailed the kernel's exec event carries the full argv, ppid, uid and
-     *                       container pid: cmdline and status are not read (they come back
-     *                       empty and {@link ProcSnapshot#UNKNOWN}), which spares two reads
-     *                       per exec and a cmdline cut short by an exiting process
-     */
-    public ProcSnapshot read(ProcessKey key, boolean needEnvMatch, String knownExe, boolean kernelDetailed) {
+    ProcSnapshot read(ProcessKey key) {
         Path dir = processDir(key.pid());
-        if (knownExe == null || knownExe.isEmpty()) {
-            if (!Files.isDirectory(dir)) {
-                // Gone already, as short-lived processes often are: spare the reads that
-                // would each fail, and each cost an exception, the same way.
-                return ProcSnapshot.gone();
-            }
-            knownExe = readLink(dir.resolve("exe")).orElse("");
+        if (!Files.isDirectory(dir)) {
+            // Gone already: spare the reads that would each fail, and each cost an exception.
+            return ProcSnapshot.gone();
         }
-        String exe = knownExe;
-        List<String> cmdLine = kernelDetailed ? List.of()
-                : readBytes(dir.resolve("cmdline")).map(ProcReader::splitNul).orElse(List.of());
-        boolean readEnv = !env.keys().isEmpty() || (needEnvMatch && env.filtersOnPrefix());
-        EnvSelector.Result envs = !readEnv ? new EnvSelector.Result(Map.of(), EnvMatch.MATCH)
-                : readBytes(dir.resolve("environ"))
-                        .map(env::select)
-                        .orElse(new EnvSelector.Result(Map.of(), EnvMatch.UNREADABLE));
-        Status status = kernelDetailed ? Status.UNKNOWN
-                : readBytes(dir.resolve("status")).map(ProcReader::parseStatus).orElse(Status.UNKNOWN);
+        String exe = readLink(dir.resolve("exe")).orElse("");
+        List<String> cmdLine = readBytes(dir.resolve("cmdline")).map(ProcReader::splitNul).orElse(List.of());
+        EnvSelector.Result envs = readEnviron(dir);
+        Status status = readBytes(dir.resolve("status")).map(ProcReader::parseStatus).orElse(Status.UNKNOWN);
         if (!isAlive(key)) {
             return ProcSnapshot.gone();
         }
-        return new ProcSnapshot(exe, cmdLine, envs.values(), envs.match(), status.ppid, status.uid, status.nsPid);
+        return new ProcSnapshot(exe, cmdLine, envs.values(), envs.match(), status.ppid, status.uid, status.nsPid, true);
     }
 
-    /** Target of /proc/PID/exe: the executable the process runs now; "" when unreadable. */
-    public String exePath(int pid) {
-        Path dir = processDir(pid);
-        return Files.isDirectory(dir) ? readLink(dir.resolve("exe")).orElse("") : "";
+    /**
+     * A fallback: reads only what {@code request} names, the kernel's record having
+     * given the rest, then checks that the pid still belongs to {@code key}.
+     */
+    ProcSnapshot read(ProcessKey key, ProcRequest request) {
+        Path dir = processDir(key.pid());
+        if (request.readsAnything() && !Files.isDirectory(dir)) {
+            return ProcSnapshot.gone();
+        }
+        String exe = request.exe() ? readLink(dir.resolve("exe")).orElse("") : "";
+        List<String> cmdLine = request.cmdline()
+                ? readBytes(dir.resolve("cmdline")).map(ProcReader::splitNul).orElse(List.of()) : List.of();
+        EnvSelector.Result envs = request.readsEnviron() ? readEnviron(dir)
+                : new EnvSelector.Result(Map.of(), EnvMatch.UNREADABLE);
+        if (!isAlive(key)) {
+            return ProcSnapshot.gone();
+        }
+        return new ProcSnapshot(exe, cmdLine, envs.values(), envs.match(), ProcSnapshot.UNKNOWN,
+                ProcSnapshot.UNKNOWN, ProcSnapshot.UNKNOWN, true);
+    }
+
+    private EnvSelector.Result readEnviron(Path dir) {
+        if (env.keys().isEmpty() && !env.filtersOnPrefix()) {
+            return new EnvSelector.Result(Map.of(), EnvMatch.MATCH);
+        }
+        return readBytes(dir.resolve("environ")).map(env::select)
+                .orElse(new EnvSelector.Result(Map.of(), EnvMatch.UNREADABLE));
     }
 
     /** Start of the process now holding {@code pid}, at clock-tick precision; empty when there is none. */
-    public OptionalLong startBootTimeNs(int pid) {
+    OptionalLong startBootTimeNs(int pid) {
         Optional<byte[]> stat = readBytes(processDir(pid).resolve("stat"));
         if (stat.isEmpty()) {
             return OptionalLong.empty();
@@ -123,13 +113,13 @@ public final class ProcReader {
     }
 
     /** Whether the pid still belongs to the process {@code key} names. */
-    public boolean isAlive(ProcessKey key) {
+    boolean isAlive(ProcessKey key) {
         OptionalLong start = startBootTimeNs(key.pid());
         return start.isPresent() && key.sameProcess(key.pid(), start.getAsLong());
     }
 
     /** The pids of every process visible now (the numeric directories). */
-    public List<Integer> pids() {
+    List<Integer> pids() {
         List<Integer> pids = new ArrayList<>();
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root)) {
             for (Path dir : dirs) {
@@ -145,7 +135,7 @@ public final class ProcReader {
     }
 
     /** Seconds since boot, suspend included (CLOCK_BOOTTIME), from /proc/uptime. */
-    public OptionalDouble uptimeSeconds() {
+    OptionalDouble uptimeSeconds() {
         return readBytes(root.resolve("uptime")).flatMap(bytes -> {
             String[] fields = new String(bytes, StandardCharsets.UTF_8).trim().split("\\s+");
             try {
@@ -157,7 +147,7 @@ public final class ProcReader {
     }
 
     /** Boot time in whole seconds since the epoch, from the btime line of /proc/stat. */
-    public OptionalLong bootTimeEpochSeconds() {
+    OptionalLong bootTimeEpochSeconds() {
         Optional<byte[]> stat = readBytes(root.resolve("stat"));
         if (stat.isPresent()) {
             for (String line : new String(stat.get(), StandardCharsets.UTF_8).split("\n")) {

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * probe is attached, so a process started during the scan is seen by one or both;
  * the supervisor keeps only one of them.
  */
-public final class ProcScanner {
+final class ProcScanner {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProcScanner.class);
 
@@ -24,7 +24,7 @@ public final class ProcScanner {
     private final EngineCounters counters;
     private final Consumer<SupervisorCommand> supervisor;
 
-    public ProcScanner(ProcReader proc, ExecFilter filter, EngineClock clock, EngineCounters counters,
+    ProcScanner(ProcReader proc, ExecFilter filter, EngineClock clock, EngineCounters counters,
             Consumer<SupervisorCommand> supervisor) {
         this.proc = proc;
         this.filter = filter;
@@ -34,7 +34,7 @@ public final class ProcScanner {
     }
 
     /** Adopts every running process that passes the filters. @return how many were adopted */
-    public int scan() {
+    int scan() {
         int adopted = 0;
         int seen = 0;
         for (int pid : proc.pids()) {
@@ -48,7 +48,7 @@ public final class ProcScanner {
             if (snapshot.looksLikeKernelThread()) {
                 continue;
             }
-            Optional<FilterReason> verdict = filter.judge("", snapshot, false, true);
+            Optional<FilterReason> verdict = filter.judge(snapshot);
             if (verdict.isPresent()) {
                 counters.filtered(verdict.get());
                 continue;
@@ -65,7 +65,7 @@ public final class ProcScanner {
      *
      * @return false when no such process runs
      */
-    public boolean adoptRequested(int pid) {
+    boolean adoptRequested(int pid) {
         OptionalLong start = proc.startBootTimeNs(pid);
         if (start.isEmpty()) {
             LOG.warn("cannot track pid {}: no such process", pid);

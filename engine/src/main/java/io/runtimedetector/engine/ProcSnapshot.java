@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What /proc showed about one process at one moment. Whatever could not be read is
- * empty, or {@link #UNKNOWN} for numbers, so callers fall back to what the kernel sent.
+ * What /proc showed about one process at one moment. Whatever could not be read, or
+ * was not asked for, is empty, or {@link #UNKNOWN} for numbers.
  *
  * @param exePath  target of /proc/PID/exe
  * @param cmdLine  /proc/PID/cmdline split at NUL
@@ -14,30 +14,34 @@ import java.util.Map;
  * @param ppid     PPid from /proc/PID/status
  * @param uid      real uid from /proc/PID/status
  * @param nsPid    last NSpid field of /proc/PID/status: the pid in the innermost namespace
+ * @param alive    the pid still belonged to the process after the read
  */
-public record ProcSnapshot(
+record ProcSnapshot(
         String exePath,
         List<String> cmdLine,
         Map<String, String> envs,
         EnvMatch envMatch,
         int ppid,
         int uid,
-        int nsPid) {
+        int nsPid,
+        boolean alive) {
 
-    public static final int UNKNOWN = -1;
+    static final int UNKNOWN = -1;
+    private static final ProcSnapshot GONE =
+            new ProcSnapshot("", List.of(), Map.of(), EnvMatch.UNREADABLE, UNKNOWN, UNKNOWN, UNKNOWN, false);
 
-    public ProcSnapshot {
+    ProcSnapshot {
         cmdLine = List.copyOf(cmdLine);
         envs = Map.copyOf(envs);
     }
 
     /** Nothing could be read: the process had already ended, or its pid now belongs to another. */
-    public static ProcSnapshot gone() {
-        return new ProcSnapshot("", List.of(), Map.of(), EnvMatch.UNREADABLE, UNKNOWN, UNKNOWN, UNKNOWN);
+    static ProcSnapshot gone() {
+        return GONE;
     }
 
     /** A kernel thread has neither an executable nor a command line. */
-    public boolean looksLikeKernelThread() {
+    boolean looksLikeKernelThread() {
         return exePath.isEmpty() && cmdLine.isEmpty();
     }
 }

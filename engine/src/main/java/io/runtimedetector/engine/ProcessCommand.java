@@ -1,12 +1,65 @@
 package io.runtimedetector.engine;
 
+import io.runtimedetector.FilterReason;
+import io.runtimedetector.event.ProcessInfo;
 import io.runtimedetector.probe.RawEvent;
+import java.time.Instant;
+import org.apache.pekko.actor.typed.ActorRef;
 
-/** What a {@link ProcessActor} receives after it was started. */
-public sealed interface ProcessCommand {
+/** What a {@link ProcessActor} receives. */
+sealed interface ProcessCommand {
+
+    /**
+     * The first message: how the process became known. It comes as a message rather than
+     * in the actor's behaviour so that no per-process value, the raw event least of all,
+     * is kept by the actor's props for as long as the actor lives.
+     */
+    sealed interface Start extends ProcessCommand {
+        int pid();
+
+        long startBootTimeNs();
+    }
+
+    /** The kernel reported an exec of a process the engine did not follow. */
+    record StartExec(RawEvent event, boolean envCheck) implements Start {
+        @Override
+        public int pid() {
+            return event.pid();
+        }
+
+        @Override
+        public long startBootTimeNs() {
+            return event.startBootTimeNs();
+        }
+    }
+
+    /** A followed process forked this one; its parent will send its image. */
+    record StartFork(int pid, long startBootTimeNs, ForkFacts facts) implements Start {
+    }
+
+    /** Found in /proc, at start or on request. */
+    record StartAdopted(int pid, long startBootTimeNs, ProcSnapshot snapshot, Instant foundAt, boolean requested)
+            implements Start {
+    }
 
     /** An EXEC, FILE_OPEN or EXIT of this process. */
     record Raw(RawEvent event) implements ProcessCommand {
+    }
+
+    /** This process forked {@code child}, which waits for the image this process has now. */
+    record Forked(ActorRef<ProcessCommand> child) implements ProcessCommand {
+    }
+
+    /** The parent's image at the fork. */
+    record ParentImage(ProcessInfo image, boolean requested) implements ProcessCommand {
+    }
+
+    /** The parent is not reported: neither is this child. */
+    record ParentDropped(FilterReason reason) implements ProcessCommand {
+    }
+
+    /** A /proc fallback read finished. */
+    record ProcRead(ProcSnapshot snapshot) implements ProcessCommand {
     }
 
     /** The process has lived the minimum duration. */
@@ -24,7 +77,7 @@ public sealed interface ProcessCommand {
         INSTANCE
     }
 
-    /** The detector stops: emit nothing more, stop now. */
+    /** The detector stops: hand out nothing more, stop. */
     enum Shutdown implements ProcessCommand {
         INSTANCE
     }

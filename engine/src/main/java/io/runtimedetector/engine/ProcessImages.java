@@ -2,79 +2,59 @@ package io.runtimedetector.engine;
 
 import io.runtimedetector.event.ProcessInfo;
 import io.runtimedetector.probe.RawEvent;
-import io.runtimedetector.probe.RawEventType;
-import java.io.IOException;
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Builds the {@link ProcessInfo} of an image from /proc, falling back field by field to
- * what the kernel captured when /proc could not tell.
+ * Builds the {@link ProcessInfo} of an image: from the kernel's record, with what a
+ * fallback read of /proc filled in; from the start-up scan; or, for a FORK, from the
+ * parent's image. Strings and lists are shared between processes through an
+ * {@link Interner}, which keeps the heap per followed process small.
  */
-public final class ProcessImages {
+final class ProcessImages {
 
-    /** Bounds the cache of resolved exec paths; past it the cache starts over. */
-    private static final int RESOLVED_CACHE_LIMIT = 4096;
+    private static final int INTERNED_LIMIT = 16_384;
 
     private final EngineClock clock;
-    private final boolean resolveLocally;
-    /** The same few binaries (think /bin/true in a loop) are exec'd over and over; a stale entry
-     *  after a link is retargeted only affects processes gone before /proc could be read. */
-    private final Map<String, String> resolvedCache = new ConcurrentHashMap<>();
+    private final FallbackPlan plan;
+    private final Interner interner = new Interner(INTERNED_LIMIT);
 
-    /** Never resolves a path itself: /proc/PID/exe is the only source of the executable. */
-    public ProcessImages(EngineClock clock) {
-        this(clock, false);
-    }
-
-    /**
-     * @param resolveLocally the detector reads its own /proc, so a process in its PID
-     *                       namespace most likely shares its file system: when a process
-     *                       is gone before /proc/PID/exe could be read, the exec'd path is
-     *                       resolved here instead
-     */
-    public ProcessImages(EngineClock clock, boolean resolveLocally) {
+    ProcessImages(EngineClock clock, FallbackPlan plan) {
         this.clock = clock;
-        this.resolveLocally = resolveLocally;
+        this.plan = plan;
     }
 
-    /**
-     * @param exeLink path given to exec of this image, "" when the exec was not seen
-     * @param raw     the kernel's event for this image, null for a process found in /proc
-     */
-    public ProcessInfo describe(ProcessKey key, ProcSnapshot s, String exeLink, RawEvent raw) {
-        int ppid = s.ppid() != ProcSnapshot.UNKNOWN ? s.ppid() : raw != null ? raw.ppid() : 0;
-        int uid = s.uid() != ProcSnapshot.UNKNOWN ? s.uid() : raw != null ? raw.uid() : -1;
-        int containerPid = s.nsPid() != ProcSnapshot.UNKNOWN ? s.nsPid() : raw != null ? raw.nsPid() : 0;
-        // The kernel's argv is the one exec'd; /proc's can be cut short by an exiting process.
-        boolean kernelArgv = raw != null && raw.type() == RawEventType.EXEC && !raw.has(RawEvent.FLAG_ARGS_TRUNCATED);
-        var cmdLine = kernelArgv || (s.cmdLine().isEmpty() && raw != null) ? raw.args() : s.cmdLine();
-        String exePath = s.exePath().isEmpty() && raw != null && raw.nsPid() == raw.pid()
-                ? resolved(exeLink) : s.exePath();
-        return new ProcessInfo(ppid, uid, containerPid, raw != null ? raw.cgroupId() : 0, exePath, exeLink, cmdLine, s.envs(),
-                clock.startTime(key.startBootTimeNs()));
+    EngineClock clock() {
+        return clock;
     }
 
-    /** A short-lived process (think /bin/true) is often gone before the engine reads its exe link. */
-    private String resolved(String exeLink) {
-        if (!resolveLocally || !exeLink.startsWith("/")) {
-            return "";
+    /** The image an EXEC starts. @param s the fallback read, {@link ProcSnapshot#gone()} when none was needed */
+    ProcessInfo exec(long startBootTimeNs, RawEvent e, ProcSnapshot s) {
+        String exePath = exePath(e, s);
+        var cmdLine = e.has(RawEvent.FLAG_ARGS_TRUNCATED) && !s.cmdLine().isEmpty() ? s.cmdLine() : e.args();
+        return new ProcessInfo(e.ppid(), e.uid(), e.nsPid(), e.cgroupId(), exePath, interner.string(e.filename()),
+                interner.list(cmdLine), interner.map(plan.envs(e, s)), clock.startTime(startBootTimeNs));
+    }
+
+    /** The resolved executable: the kernel's, else what the fallback read found. */
+    String exePath(RawEvent e, ProcSnapshot s) {
+        if (!e.exePath().isEmpty()) {
+            return interner.string(e.exePath());
         }
-        String cached = resolvedCache.get(exeLink);
-        if (cached != null) {
-            return cached;
+        if (!s.exePath().isEmpty()) {
+            return interner.string(s.exePath());
         }
-        try {
-            String real = Path.of(exeLink).toRealPath().toString();
-            if (resolvedCache.size() >= RESOLVED_CACHE_LIMIT) {
-                resolvedCache.clear();
-            }
-            resolvedCache.put(exeLink, real);
-            return real;
-        } catch (IOException | InvalidPathException | SecurityException e) {
-            return "";
-        }
+        return "";
+    }
+
+    /** A process found in /proc: everything comes from there; its exec was not seen. */
+    ProcessInfo scanned(long startBootTimeNs, ProcSnapshot s) {
+        return new ProcessInfo(Math.max(s.ppid(), 0), s.uid(), Math.max(s.nsPid(), 0), 0,
+                interner.string(s.exePath()), "", interner.list(s.cmdLine()), interner.map(s.envs()),
+                clock.startTime(startBootTimeNs));
+    }
+
+    /** A child as it was at the fork: its parent's image, its own identity. */
+    ProcessInfo fork(long startBootTimeNs, ForkFacts f, ProcessInfo parent) {
+        return new ProcessInfo(f.ppid(), f.uid(), f.nsPid(), f.cgroupId() != 0 ? f.cgroupId() : parent.cgroupId(),
+                parent.exePath(), parent.exeLink(), parent.cmdLine(), parent.envs(), clock.startTime(startBootTimeNs));
     }
 }

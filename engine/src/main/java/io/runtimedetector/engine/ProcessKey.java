@@ -11,20 +11,22 @@ package io.runtimedetector.engine;
  * @param pid             process id in the detector's PID namespace
  * @param startBootTimeNs start in nanoseconds since boot
  */
-public record ProcessKey(int pid, long startBootTimeNs) {
+record ProcessKey(int pid, long startBootTimeNs) {
 
     /** USER_HZ is 100 on every architecture Linux exposes to user space through /proc. */
-    public static final long NANOS_PER_TICK = 10_000_000L;
+    static final long NANOS_PER_TICK = 10_000_000L;
 
     /** The start time /proc/PID/stat field 22 stands for, in nanoseconds. */
-    public static long fromTicks(long ticks) {
+    static long fromTicks(long ticks) {
         return ticks * NANOS_PER_TICK;
     }
 
-    public boolean sameProcess(int otherPid, long otherStartBootTimeNs) {
-        if (pid != otherPid) {
-            return false;
-        }
+    boolean sameProcess(int otherPid, long otherStartBootTimeNs) {
+        return pid == otherPid && sameStart(startBootTimeNs, otherStartBootTimeNs);
+    }
+
+    /** Whether two starts of one pid name the same process, either side possibly at tick precision. */
+    static boolean sameStart(long startBootTimeNs, long otherStartBootTimeNs) {
         if (startBootTimeNs == otherStartBootTimeNs) {
             return true;
         }

@@ -7,7 +7,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /** What the {@link ProcessSupervisor} receives. */
-public sealed interface SupervisorCommand {
+sealed interface SupervisorCommand {
 
     /** Acknowledges one stream message so that the next one may come: the stream's backpressure. */
     enum StreamAck {
@@ -39,15 +39,19 @@ public sealed interface SupervisorCommand {
         INSTANCE
     }
 
+    /** The processes of a loss check that /proc no longer shows. */
+    record GoneFound(List<ProcessKey> gone, boolean confirming) implements SupervisorCommand {
+    }
+
     /** Answered once every message sent before it has been handled. */
     record Barrier(ActorRef<Done> replyTo) implements SupervisorCommand {
     }
 
     /** A process actor is done; it waits for {@link ProcessCommand.Stop}. */
-    record ProcessEnded(ProcessKey key, ActorRef<ProcessCommand> actor) implements SupervisorCommand {
+    record Passivate(int pid, ActorRef<ProcessCommand> actor) implements SupervisorCommand {
     }
 
-    /** A process actor has stopped. */
-    record ChildStopped(ProcessKey key, ActorRef<ProcessCommand> actor) implements SupervisorCommand {
+    /** A process actor has stopped (watched). */
+    record ChildTerminated(int pid, ActorRef<ProcessCommand> actor) implements SupervisorCommand {
     }
 }

@@ -29,7 +29,7 @@ class ForkTest extends SyntheticTestBase {
         d.next(EventType.EXEC, 700);
 
         child.in(procfs).ppid(700).uid(33).exe("/usr/bin/bash").cmdline("bash", "serve.sh").create();
-        d.send(child.forkedBy(parent));
+        d.send(child.forkedBy(parent, 33));
         ProcessEvent fork = d.next(EventType.FORK, 701);
         ProcessInfo info = fork.process();
         assertEquals(child.startBootTimeNs(), fork.startBootTimeNs());
@@ -49,21 +49,24 @@ class ForkTest extends SyntheticTestBase {
     }
 
     @Test
-    void childThatExecdBeforeItWasReadIsNotGivenItsParentsExecPath() {
+    void childThatExecsAtOnceIsForkedWithItsParentsImageThenExecsItsOwn() {
+        // /proc already shows the child's new image: the FORK must not take it from there.
         SyntheticDetector d = start(options());
         SimProcess parent = SimProcess.of(710, 3.0);
         SimProcess child = SimProcess.of(711, 1.0);
-        parent.in(procfs).exe("/usr/bin/bash").create();
-        d.send(parent.exec("/bin/bash", "bash"));
+        parent.in(procfs).exe("/usr/bin/bash").cmdline("bash", "run.sh").create();
+        d.send(parent.exec("/bin/bash", "bash", "run.sh"));
         d.next(EventType.EXEC, 710);
 
-        // By the time /proc is read the child already runs curl; its EXEC follows.
         child.in(procfs).ppid(710).exe("/usr/bin/curl").cmdline("curl", "x").create();
         d.send(child.forkedBy(parent), child.exec("/usr/bin/curl", "curl", "x"));
         ProcessInfo forked = d.next(EventType.FORK, 711).process();
-        assertEquals("/usr/bin/curl", forked.exePath());
-        assertEquals("", forked.exeLink(), "not /bin/bash: that path does not lead to curl");
-        assertEquals("/usr/bin/curl", d.next(EventType.EXEC, 711).process().exeLink());
+        assertEquals("/usr/bin/bash", forked.exePath());
+        assertEquals("/bin/bash", forked.exeLink());
+        assertEquals(List.of("bash", "run.sh"), forked.cmdLine());
+        ProcessInfo execd = d.next(EventType.EXEC, 711).process();
+        assertEquals("/usr/bin/curl", execd.exeLink());
+        assertEquals(List.of("curl", "x"), execd.cmdLine());
     }
 
     @Test

@@ -69,6 +69,27 @@ class OutOfOrderEventsTest extends SyntheticTestBase {
     }
 
     @Test
+    void lateEventsRoutedToAnEndingProcessAreEachCounted() {
+        // Routed before the supervisor learns that the process ended: they reach its actor,
+        // which counts them, rather than dead letters.
+        SyntheticDetector d = start(options().watchedFiles(List.of(Path.of("/etc/app.conf"))));
+        SimProcess p = SimProcess.of(410, 1.0);
+        p.in(procfs).create();
+        RawEvent[] events = new RawEvent[52];
+        events[0] = p.exec("/usr/bin/true", "true");
+        events[1] = p.exit();
+        for (int i = 2; i < events.length; i++) {
+            events[i] = p.fileOpen("/etc/app.conf", 0);
+        }
+        d.send(events);
+        d.send(p.fileOpen("/etc/app.conf", 0), p.exit());
+        d.next(EventType.EXEC, 410);
+        d.next(EventType.EXIT, 410);
+        d.awaitMetrics("every late event", m -> m.filtered(FilterReason.UNKNOWN_PID) == 52 && m.liveProcesses() == 0);
+        d.expectNothing(QUIET);
+    }
+
+    @Test
     void forkByAnUnknownParentIsCountedAndTheChildUntracked() {
         SyntheticDetector d = start(options());
         SimProcess stranger = SimProcess.of(404, 5.0);

@@ -3,6 +3,7 @@ package io.runtimedetector.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import io.runtimedetector.DetectorOptions;
 import io.runtimedetector.event.EventType;
 import io.runtimedetector.event.ProcessEvent;
 import io.runtimedetector.probe.ProbeCounters;
@@ -74,9 +75,9 @@ class ProcessSupervisorTest {
                 Source.<ProcessEvent>queue(64).toMat(TestSink.create(kit.system()), Keep.both()).run(kit.system());
         out = output.second();
         out.request(64);
-        EngineContext ctx = new EngineContext(minDuration, List.of(), 8, new ExecFilter(Set.of(), false, counters),
-                proc, new ProcessImages(clock), clock, probe,
-                new EventOutput(output.first(), counters), counters);
+        EngineContext ctx = Engine.context(DetectorOptions.builder().minDuration(minDuration).procfs(procRoot).build(),
+                proc, clock, probe, new EventOutput(output.first(), counters), counters,
+                Engine.procExecutor(kit.system()));
         ActorRef<SupervisorCommand> supervisor = kit.spawn(ProcessSupervisor.create(ctx, live, LOSS_CHECK));
         supervisor.tell(new SupervisorCommand.StreamInit(acks.getRef()));
         acks.expectMessage(SupervisorCommand.StreamAck.INSTANCE);

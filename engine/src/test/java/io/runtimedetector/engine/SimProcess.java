@@ -2,6 +2,7 @@ package io.runtimedetector.engine;
 
 import io.runtimedetector.probe.RawEvent;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One synthetic process: its identity, and the raw events the kernel would send about
@@ -29,6 +30,21 @@ public record SimProcess(int pid, long startBootTimeNs) {
     /** @param flags {@code RawEvent.FLAG_*} bits the kernel would set */
     public RawEvent exec(int flags, String path, String... args) {
         return RawEvent.exec(pid, startBootTimeNs, path, List.of(args), flags);
+    }
+
+    /**
+     * An EXEC the kernel recorded in full: the resolved executable and every requested
+     * variable it found, so that the engine needs no /proc read.
+     */
+    public RawEvent execComplete(String path, String exePath, Map<String, String> envs, String... args) {
+        return exec(path, args).withImage(exePath, envs, RawEvent.FLAG_ENVS_COMPLETE);
+    }
+
+    /** The FORK that created this process, with the uid the kernel saw. */
+    public RawEvent forkedBy(SimProcess parent, int uid) {
+        RawEvent f = forkedBy(parent);
+        return new RawEvent(f.type(), f.flags(), f.ktimeNs(), f.startBootTimeNs(), f.pid(), f.tid(), f.ppid(),
+                f.nsPid(), uid, 0, 0, f.comm(), f.filename(), f.args(), f.exePath(), f.envs(), f.cgroupId());
     }
 
     /** The FORK that created this process. */

@@ -137,7 +137,7 @@ public final class BenchDetector {
         // Keep the probe's default proportion: wake a busy reader early at an eighth of the ring.
         return new ProbeConfig(c.envPrefix(), c.excludedExecutables(), c.watchedFiles(), c.trackedCapacity(),
                 ring, ring / 8, c.pollInterval(), c.drainInterval(), c.batchBytes(),
-                c.envScanMaxSteps(), c.procPath());
+                c.envScanMaxSteps(), c.reportedEnvKeys(), c.queueEvents(), c.procPath());
     }
 
     private void drain(long expected, long quietMillis) throws InterruptedException {
@@ -155,12 +155,20 @@ public final class BenchDetector {
         say("result " + sink.summary() + (m == null ? "" : " kernel_lost=" + m.kernelLost()
                 + " output_dropped=" + m.outputDropped() + " sink_dropped=" + m.sinkDropped()
                 + " pending_dropped=" + m.pendingDropped() + " lost_exits=" + m.lostExits()
-                + " live=" + m.liveProcesses()));
+                + " live=" + m.liveProcesses() + " exec_proc_reads=" + m.execProcReads()
+                + " exec_proc_share=" + String.format(java.util.Locale.ROOT, "%.4f", procShare(m))
+                + " queue_high_water=" + m.readerQueueHighWater() + " queue_full_waits=" + m.readerQueueFullWaits()));
         if (m != null) {
             say("metrics " + m.summary());
         }
         sink.untaggedSamples().forEach(u -> say("untagged " + u));
         say("end");
+    }
+
+    /** Share of the EXECs the kernel reported that needed a /proc read: what its records could not tell. */
+    static double procShare(DetectorMetrics m) {
+        long execs = m.rawEvents(io.runtimedetector.event.EventType.EXEC);
+        return execs == 0 ? 0 : (double) m.execProcReads() / execs;
     }
 
     private void stop() {

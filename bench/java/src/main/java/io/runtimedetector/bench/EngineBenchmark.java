@@ -39,15 +39,17 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The engine alone: synthetic exec+exit pairs from a {@link SyntheticProbe} through a
- * real {@link Detector} (supervisor, one actor per process, /proc enrichment, output
- * hub, sink runner) to a sink that only counts. One operation is one event delivered
+ * real {@link Detector} (supervisor, one actor per process, output hub, sink runner) to
+ * a sink that only counts. The EXECs are kernel-complete (resolved exe path, the
+ * requested variable's value, the prefix verdict), as the kernel sends them, so the
+ * engine reads /proc only where such a record would send it there: never. One operation is one event delivered
  * to the sink, so the score is events per second and, with {@code -prof gc},
  * {@code gc.alloc.rate.norm} is bytes allocated per event (all threads, the RawEvents
  * the probe would decode included).
  *
- * <p>{@code procfs=gone}: an empty fake procfs, so every /proc read finds the process
- * already gone, as for the storm's /bin/true. {@code procfs=live}: each pid has stat,
- * status, cmdline, environ and exe, as for a process that is still running.
+ * <p>{@code procfs=gone}: an empty fake procfs: the processes are gone, as for the
+ * storm's /bin/true. {@code procfs=live}: each pid has stat, status, cmdline, environ
+ * and exe, as for a process that is still running (found by the start-up scan).
  * {@code sink=plain} vs {@code pekko} shows what the per-event hand-over to a plain
  * EventSink's own thread costs.
  */
@@ -145,6 +147,7 @@ public class EngineBenchmark {
         detector.close();
         // Anything not delivered would have made the score wrong: say so next to it.
         System.out.println("engine metrics: " + m.summary());
+        System.out.printf(java.util.Locale.ROOT, "engine exec_proc_share=%.4f%n", BenchDetector.procShare(m));
         try (Stream<Path> all = Files.walk(dir)) {
             all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
@@ -161,8 +164,10 @@ public class EngineBenchmark {
             int pid = FIRST_PID + (int) (seq % PIDS);
             // Unique within the tick the fake stat names, so that /proc confirms the process.
             long start = START_TICKS * 10_000_000L + 1 + seq % 9_999_999;
-            batch.add(new RawEvent(RawEventType.EXEC, RawEvent.FLAG_ENV_MATCH, System.nanoTime(), start, pid, pid,
-                    1, pid, 0, 0, 0, "true", "/bin/true", List.of("/bin/true", "bench:" + seq), "/usr/bin/true", Map.of(), 0));
+            batch.add(new RawEvent(RawEventType.EXEC, RawEvent.FLAG_ENV_MATCH | RawEvent.FLAG_ENVS_COMPLETE,
+                    System.nanoTime(), start, pid, pid, 1, pid, 0, 0, 0, "true", "/bin/true",
+                    List.of("/bin/true", "bench:" + seq), "/usr/bin/true",
+                    Map.of(BenchDetector.TAG_VARIABLE, "bench:" + seq), 0));
             batch.add(new RawEvent(RawEventType.EXIT, 0, System.nanoTime(), start, pid, pid, 1, pid, 0, 0, 0,
                     "true", "", List.of(), "", Map.of(), 0));
             if (batch.size() >= BATCH) {

@@ -1,0 +1,129 @@
+package io.runtimedetector.engine;
+
+import io.runtimedetector.DetectorMetrics;
+import io.runtimedetector.DetectorOptions;
+import io.runtimedetector.event.ProcessEvent;
+import io.runtimedetector.probe.EventProbe;
+import io.runtimedetector.probe.ProbeCounters;
+import io.runtimedetector.probe.QueueStats;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.typed.javadsl.ActorSink;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine's wiring, for {@link io.runtimedetector.Detector} only: the one engine type
+ * outside this package, so that everything it assembles stays package-private. Not an
+ * API: its shape follows the detector's needs.
+ */
+public final class Engine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+    /** Defined in the engine's reference.conf: every /proc read after the scan runs there. */
+    static final String PROC_DISPATCHER = "runtime-detector.proc-dispatcher";
+    /** Events one process may hold before it has lived the minimum duration. */
+    static final int PENDING_LIMIT = 64;
+    private static final Duration BARRIER_WAIT = Duration.ofSeconds(30);
+
+    private final DetectorOptions options;
+    private final EngineCounters counters = new EngineCounters();
+    private final AtomicInteger liveProcesses = new AtomicInteger();
+    private volatile ProcScanner scanner;
+
+    public Engine(DetectorOptions options) {
+        this.options = options;
+    }
+
+    /**
+     * Starts the supervisor on the probe's events, then scans /proc on a blocking thread.
+     *
+     * @param requested processes to follow on request from the start
+     * @return completes once the scan's processes are known to the supervisor
+     */
+    public CompletionStage<Done> start(ActorSystem<?> system, EventProbe probe, BoundedSourceQueue<ProcessEvent> output,
+            List<Integer> requested, String name) {
+        ProcReader proc = new ProcReader(options.procfs(),
+                new EnvSelector(new HashSet<>(options.reportedEnvKeys()), options.envPrefix()), counters);
+        EngineClock clock = EngineClock.fromProc(proc, Clock.systemUTC());
+        Executor procExecutor = procExecutor(system);
+        EngineContext ctx = context(options, proc, clock, probe, new EventOutput(output, counters), counters,
+                procExecutor);
+        ActorRef<SupervisorCommand> supervisor = system.systemActorOf(ProcessSupervisor.create(ctx, liveProcesses),
+                name, ProcessSupervisor.engineDispatcher(system));
+
+        probe.events()
+                .runWith(ActorSink.actorRefWithBackpressure(supervisor,
+                        (ackTo, batch) -> new SupervisorCommand.RawBatch(batch, ackTo),
+                        SupervisorCommand.StreamInit::new,
+                        SupervisorCommand.StreamAck.INSTANCE,
+                        SupervisorCommand.StreamCompleted.INSTANCE,
+                        SupervisorCommand.StreamFailed::new), system);
+
+        ProcScanner scan = new ProcScanner(proc, ctx.filter(), clock, counters, supervisor::tell);
+        scanner = scan;
+        return CompletableFuture.runAsync(() -> {
+            requested.forEach(scan::adoptRequested);
+            int found = scan.scan();
+            LOG.info("probe attached; {} running processes pass the filters", found);
+        }, procExecutor).thenCompose(scanned -> AskPattern.<SupervisorCommand, Done>ask(supervisor,
+                SupervisorCommand.Barrier::new, BARRIER_WAIT, system.scheduler()));
+    }
+
+    /** Follows a running process on request. @return false when no such process runs */
+    public boolean trackProcess(int pid) {
+        ProcScanner now = scanner;
+        if (now == null) {
+            throw new IllegalStateException("the engine has not started");
+        }
+        return now.adoptRequested(pid);
+    }
+
+    public DetectorMetrics metrics(ProbeCounters kernel, long sinkDropped) {
+        QueueStats queue = kernel.queue() == null ? QueueStats.EMPTY : kernel.queue();
+        return new DetectorMetrics(counters.rawSnapshot(), counters.emittedSnapshot(), counters.filteredSnapshot(),
+                kernel.ringBufferLost(), kernel.trackFull() + counters.trackFailureCount(), kernel.decodeErrors(),
+                counters.procReadErrorCount(), counters.envUnreadableCount(), counters.pendingDroppedCount(),
+                counters.outputDroppedCount(), sinkDropped, counters.lostExitCount(), liveProcesses.get(),
+                counters.execProcReadCount(), counters.procExeReadCount(), counters.procEnvValueReadCount(),
+                counters.procEnvPrefixReadCount(), counters.procCmdlineReadCount(), counters.procAliveCheckCount(),
+                counters.internalErrorCount(), queue.capacity(), queue.depth(), queue.highWater(), queue.fullWaits());
+    }
+
+    /** The dispatcher for /proc reads: the engine's own when configured, else Pekko's default blocking one. */
+    static Executor procExecutor(ActorSystem<?> system) {
+        DispatcherSelector selector = system.settings().config().hasPath(PROC_DISPATCHER)
+                ? DispatcherSelector.fromConfig(PROC_DISPATCHER) : DispatcherSelector.blocking();
+        return system.dispatchers().lookup(selector);
+    }
+
+    /** Everything the supervisor and its children share, from the detector's options. */
+    static EngineContext context(DetectorOptions options, ProcReader proc, EngineClock clock, EventProbe probe,
+            EventOutput output, EngineCounters counters, Executor procExecutor) {
+        ExecFilter filter = new ExecFilter(
+                options.excludedExecutables().stream().map(Path::toString).collect(Collectors.toSet()),
+                !options.envPrefix().isEmpty(), counters);
+        FallbackPlan plan = FallbackPlan.of(options.reportedEnvKeys(), options.probeConfig().reportedEnvKeys(),
+                !options.envPrefix().isEmpty());
+        ProcessLifecycle.Rules rules = new ProcessLifecycle.Rules(options.minDuration(), PENDING_LIMIT,
+                options.watchedFiles().stream().map(Path::toString).toList(), filter, plan,
+                new ProcessImages(clock, plan), counters);
+        ProcIo procIo = new ProcIo(proc, probe, procExecutor, counters,
+                options.procfs().equals(DetectorOptions.DEFAULT_PROCFS));
+        return new EngineContext(rules, procIo, probe, output, counters);
+    }
+}
