@@ -33,6 +33,10 @@ import java.util.stream.Collectors;
  * @param readerQueueDepth     events waiting in it now
  * @param readerQueueHighWater the most events it ever held
  * @param readerQueueFullWaits times the reader found it full and stopped draining the ring buffer
+ * @param programVariant    which build of the eBPF programs the kernel runs ("bpf-loop",
+ *                          "bounded-loop"; "" before start)
+ * @param execRecordBytes   average size of an EXEC record out of the ring buffer
+ * @param exitRecordBytes   average size of an EXIT record out of the ring buffer
  */
 public record DetectorMetrics(
         Map<EventType, Long> rawEvents,
@@ -58,12 +62,16 @@ public record DetectorMetrics(
         int readerQueueCapacity,
         int readerQueueDepth,
         int readerQueueHighWater,
-        long readerQueueFullWaits) {
+        long readerQueueFullWaits,
+        String programVariant,
+        double execRecordBytes,
+        double exitRecordBytes) {
 
     public DetectorMetrics {
         rawEvents = Map.copyOf(rawEvents);
         emitted = Map.copyOf(emitted);
         filtered = Map.copyOf(filtered);
+        programVariant = programVariant == null ? "" : programVariant;
     }
 
     public long rawEvents(EventType type) {
@@ -99,7 +107,10 @@ public record DetectorMetrics(
                 + " alive=" + procAliveChecks + "}"
                 + " internal_errors=" + internalErrors
                 + " reader_queue{capacity=" + readerQueueCapacity + " depth=" + readerQueueDepth
-                + " high_water=" + readerQueueHighWater + " full_waits=" + readerQueueFullWaits + "}";
+                + " high_water=" + readerQueueHighWater + " full_waits=" + readerQueueFullWaits + "}"
+                + " program=" + (programVariant.isEmpty() ? "-" : programVariant)
+                + String.format(java.util.Locale.ROOT, " record_bytes{exec=%.0f exit=%.0f}", execRecordBytes,
+                        exitRecordBytes);
     }
 
     private static <E extends Enum<E>> String line(Map<E, Long> counts, E[] order) {

@@ -203,7 +203,7 @@ public final class Detector implements AutoCloseable {
         }
         ProbeCounters kernel = p == null ? ProbeCounters.ZERO : p.counters();
         long sinkDropped = sinkRunner == null ? 0 : sinkRunner.stats().totalDropped();
-        return engine.metrics(kernel, sinkDropped);
+        return engine.metrics(kernel, p == null ? "" : p.programVariant(), sinkDropped);
     }
 
     /**

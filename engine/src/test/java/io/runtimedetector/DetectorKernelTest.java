@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.runtimedetector.event.EventType;
 import io.runtimedetector.event.ProcessEvent;
+import io.runtimedetector.probe.BpfVariant;
 import io.runtimedetector.probe.KernelTestSupport;
 import io.runtimedetector.probe.TestProcesses;
 import io.runtimedetector.sink.InMemorySink;
@@ -123,6 +124,18 @@ class DetectorKernelTest {
             assertEquals(exec.process(), exit.process(), "the EXIT describes what its EXEC reported");
             assertTrue(exit.exit().lifetime().compareTo(Duration.ofMillis(150)) >= 0, "lifetime " + exit.exit());
             assertFalse(exit.time().isBefore(exec.time()));
+
+            // A kernel-complete record: no /proc read, and the metrics say which programs ran.
+            DetectorMetrics m = r.detector.metrics();
+            assertEquals(0, m.execProcReads(), m.summary());
+            BpfVariant asked = BpfVariant.fromSystemProperty();
+            if (asked == BpfVariant.AUTO) {
+                assertTrue(List.of(BpfVariant.BPF_LOOP.label(), BpfVariant.BOUNDED_LOOP.label())
+                        .contains(m.programVariant()), m.summary());
+            } else {
+                assertEquals(asked.label(), m.programVariant(), "the forced variant runs");
+            }
+            assertTrue(m.execRecordBytes() > 84 && m.exitRecordBytes() == 84, m.summary());
         }
     }
 

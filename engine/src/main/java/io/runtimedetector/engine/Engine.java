@@ -6,6 +6,7 @@ import io.runtimedetector.event.ProcessEvent;
 import io.runtimedetector.probe.EventProbe;
 import io.runtimedetector.probe.ProbeCounters;
 import io.runtimedetector.probe.QueueStats;
+import io.runtimedetector.probe.RecordSizes;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -93,15 +94,17 @@ public final class Engine {
         return now.adoptRequested(pid);
     }
 
-    public DetectorMetrics metrics(ProbeCounters kernel, long sinkDropped) {
+    public DetectorMetrics metrics(ProbeCounters kernel, String programVariant, long sinkDropped) {
         QueueStats queue = kernel.queue() == null ? QueueStats.EMPTY : kernel.queue();
+        RecordSizes records = kernel.records() == null ? RecordSizes.NONE : kernel.records();
         return new DetectorMetrics(counters.rawSnapshot(), counters.emittedSnapshot(), counters.filteredSnapshot(),
                 kernel.ringBufferLost(), kernel.trackFull() + counters.trackFailureCount(), kernel.decodeErrors(),
                 counters.procReadErrorCount(), counters.envUnreadableCount(), counters.pendingDroppedCount(),
                 counters.outputDroppedCount(), sinkDropped, counters.lostExitCount(), liveProcesses.get(),
                 counters.execProcReadCount(), counters.procExeReadCount(), counters.procEnvValueReadCount(),
                 counters.procEnvPrefixReadCount(), counters.procCmdlineReadCount(), counters.procAliveCheckCount(),
-                counters.internalErrorCount(), queue.capacity(), queue.depth(), queue.highWater(), queue.fullWaits());
+                counters.internalErrorCount(), queue.capacity(), queue.depth(), queue.highWater(), queue.fullWaits(),
+                programVariant, records.averageExecBytes(), records.averageExitBytes());
     }
 
     /** The dispatcher for /proc reads: the engine's own when configured, else Pekko's default blocking one. */

@@ -35,6 +35,11 @@ public interface EventProbe extends AutoCloseable {
 
     ProbeCounters counters();
 
+    /** Which build of the kernel programs runs, for logs and metrics; a probe without a kernel says so. */
+    default String programVariant() {
+        return "none";
+    }
+
     /** Detaches everything and frees native memory; idempotent. Completes {@link #events()}. */
     @Override
     void close();

@@ -84,6 +84,11 @@ public final class KernelProbe implements EventProbe {
     }
 
     @Override
+    public String programVariant() {
+        return variant.label();
+    }
+
+    @Override
     public Source<List<RawEvent>, NotUsed> events() {
         if (!sourceTaken.compareAndSet(false, true)) {
             throw new IllegalStateException("the raw event source can be materialized only once");

@@ -137,7 +137,7 @@ public final class BenchDetector {
         // Keep the probe's default proportion: wake a busy reader early at an eighth of the ring.
         return new ProbeConfig(c.envPrefix(), c.excludedExecutables(), c.watchedFiles(), c.trackedCapacity(),
                 ring, ring / 8, c.pollInterval(), c.drainInterval(), c.batchBytes(),
-                c.envScanMaxSteps(), c.reportedEnvKeys(), c.queueEvents(), c.procPath());
+                c.envScanMaxSteps(), c.reportedEnvKeys(), c.queueEvents(), c.bpfVariant(), c.procPath());
     }
 
     private void drain(long expected, long quietMillis) throws InterruptedException {
@@ -157,7 +157,9 @@ public final class BenchDetector {
                 + " pending_dropped=" + m.pendingDropped() + " lost_exits=" + m.lostExits()
                 + " live=" + m.liveProcesses() + " exec_proc_reads=" + m.execProcReads()
                 + " exec_proc_share=" + String.format(java.util.Locale.ROOT, "%.4f", procShare(m))
-                + " queue_high_water=" + m.readerQueueHighWater() + " queue_full_waits=" + m.readerQueueFullWaits()));
+                + " queue_high_water=" + m.readerQueueHighWater() + " queue_full_waits=" + m.readerQueueFullWaits()
+                + String.format(java.util.Locale.ROOT, " exec_record_bytes=%.0f exit_record_bytes=%.0f",
+                        m.execRecordBytes(), m.exitRecordBytes())));
         if (m != null) {
             say("metrics " + m.summary());
         }
