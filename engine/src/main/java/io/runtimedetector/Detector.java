@@ -87,13 +87,15 @@ public final class Detector implements AutoCloseable {
         Pair<Pair<BoundedSourceQueue<ProcessEvent>, CompletionStage<Done>>, Source<ProcessEvent, NotUsed>> out =
                 Source.<ProcessEvent>queue(options.outputBufferSize())
                         .watchTermination(Keep.both())
-                        .toMat(BroadcastHub.of(ProcessEvent.class, HUB_BUFFER), Keep.both())
+                        // The one fan-out: every sink and every events() consumer reads this hub.
+                        // It starts once each sink is attached, so that none misses the first events.
+                        .toMat(BroadcastHub.of(ProcessEvent.class, options.sinks().size(), HUB_BUFFER), Keep.both())
                         .run(system);
         this.outputQueue = out.first().first();
         this.hub = out.second();
         // Sinks attach before any event exists, so that they see every one of them.
         this.sinkRunner = options.sinks().isEmpty() ? null
-                : SinkRunner.start(hub, options.sinks(), options.sinkSettings(), materializer());
+                : SinkRunner.attach(hub, options.sinks(), options.sinkSettings(), materializer());
         CompletionStage<Done> outputEnded = out.first().second();
         CompletionStage<Done> allDone = sinkRunner == null ? outputEnded
                 : outputEnded.handle((ok, failure) -> failure).thenCompose(failure -> sinkRunner.done()

@@ -13,10 +13,11 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.Done;
 import org.apache.pekko.japi.Pair;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.UniqueKillSwitch;
-import org.apache.pekko.stream.javadsl.Broadcast;
+import org.apache.pekko.stream.SharedKillSwitch;
+import org.apache.pekko.stream.javadsl.BroadcastHub;
 import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
@@ -28,43 +29,98 @@ import org.slf4j.LoggerFactory;
  * buffer ({@link SinkSettings}), its own thread for plain {@link EventSink}s, and its own
  * restart budget: a slow sink is handled per {@link OverflowPolicy}, a failing one is
  * restarted and finally stopped, and neither ends the other sinks or the source.
+ *
+ * <p>The fan-out is a broadcast hub that each sink consumes on its own: the detector
+ * passes its output hub to {@link #attach}, so that its events reach sinks and
+ * {@code events()} consumers through that one hub; {@link #start} puts a hub behind a
+ * plain source.
  */
 public final class SinkRunner implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SinkRunner.class);
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
+    private static final int HUB_BUFFER = 256;
 
-    private final UniqueKillSwitch killSwitch;
+    private final SharedKillSwitch killSwitch;
     private final CompletionStage<Done> done;
     private final List<SinkCounterCells> counters;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private SinkRunner(UniqueKillSwitch killSwitch, CompletionStage<Done> done, List<SinkCounterCells> counters) {
+    private SinkRunner(SharedKillSwitch killSwitch, CompletionStage<Done> done, List<SinkCounterCells> counters) {
         this.killSwitch = killSwitch;
         this.done = done;
         this.counters = counters;
     }
 
-    /** Materializes the stream at once; the sinks start receiving as soon as the source emits. */
-    public static SinkRunner start(Source<ProcessEvent, ?> events, List<EventSink> sinks, SinkSettings settings, Materializer mat) {
-        List<SinkBranch> branches = sinks.stream().map(sink -> SinkBranch.of(sink, settings)).toList();
-        Pair<Pair<CompletionStage<Done>, UniqueKillSwitch>, CompletionStage<Done>> running = events
-                .watchTermination((sourceMat, sourceEnded) -> sourceEnded)
-                .viaMat(KillSwitches.single(), Keep.both())
-                .toMat(fanOut(branches), Keep.both())
+    /**
+     * Attaches every sink to {@code hub}, a source that may be materialized once per sink
+     * (a {@code BroadcastHub}'s); the sinks start receiving as soon as it emits. A hub
+     * that waits for {@code sinks.size()} consumers before it starts lets no sink miss
+     * the first events.
+     */
+    public static SinkRunner attach(Source<ProcessEvent, ?> hub, List<EventSink> sinks, SinkSettings settings,
+            Materializer mat) {
+        SharedKillSwitch killSwitch = KillSwitches.shared("sink-runner");
+        return attach(hub, sinks, settings, mat, killSwitch);
+    }
+
+    /** Runs {@code events}, a source that runs once, into the sinks through a hub of its own. */
+    public static SinkRunner start(Source<ProcessEvent, ?> events, List<EventSink> sinks, SinkSettings settings,
+            Materializer mat) {
+        SharedKillSwitch killSwitch = KillSwitches.shared("sink-runner");
+        if (sinks.isEmpty()) {
+            // Nobody to wait for: the source is still consumed, so that whatever feeds it is not held up.
+            CompletionStage<Done> drained = events.via(killSwitch.flow()).runWith(Sink.ignore(), mat);
+            return new SinkRunner(killSwitch, drained.handle(SinkRunner::closedOrFailed), List.of());
+        }
+        Source<ProcessEvent, NotUsed> hub = events.via(killSwitch.flow())
+                .toMat(BroadcastHub.of(ProcessEvent.class, sinks.size(), HUB_BUFFER), Keep.right())
                 .run(mat);
-        CompletionStage<Done> sourceEnded = running.first().first();
-        CompletionStage<Done> done = running.second()
-                .thenCompose(allSinksClosed -> sourceEnded)
-                .handle((ok, failure) -> {
-                    Throwable cause = unwrap(failure);
-                    if (cause == null || cause instanceof RunnerClosed) {
-                        return Done.getInstance();
-                    }
-                    throw new CompletionException(cause);
-                });
-        return new SinkRunner(running.first().second(), done,
-                branches.stream().map(SinkBranch::counters).toList());
+        return attach(hub, sinks, settings, mat, killSwitch);
+    }
+
+    private static SinkRunner attach(Source<ProcessEvent, ?> hub, List<EventSink> sinks, SinkSettings settings,
+            Materializer mat, SharedKillSwitch killSwitch) {
+        List<SinkBranch> branches = sinks.stream().map(sink -> SinkBranch.of(sink, settings)).toList();
+        List<CompletableFuture<Done>> ended = new ArrayList<>();
+        for (SinkBranch branch : branches) {
+            Pair<CompletionStage<Done>, CompletionStage<Done>> running = hub
+                    .via(killSwitch.flow())
+                    .watchTermination((notUsed, upstreamEnded) -> upstreamEnded)
+                    .toMat(branch.sink(), Keep.both())
+                    .run(mat);
+            // Done once the sink is closed and the stream before it has ended, failures kept.
+            ended.add(running.second().toCompletableFuture()
+                    .thenCompose(closedSink -> running.first()).toCompletableFuture());
+        }
+        CompletionStage<Done> done = CompletableFuture.allOf(ended.toArray(CompletableFuture[]::new))
+                .handle((ok, failure) -> failure)
+                .thenCompose(failure -> firstRealFailure(ended))
+                .thenApply(ok -> Done.getInstance());
+        return new SinkRunner(killSwitch, done, branches.stream().map(SinkBranch::counters).toList());
+    }
+
+    /** Waits for every branch; fails with the first failure that is not this runner's own close. */
+    private static CompletionStage<Done> firstRealFailure(List<CompletableFuture<Done>> ended) {
+        for (CompletableFuture<Done> branch : ended) {
+            try {
+                branch.join();
+            } catch (CompletionException | java.util.concurrent.CancellationException e) {
+                Throwable cause = unwrap(e);
+                if (!(cause instanceof RunnerClosed)) {
+                    return CompletableFuture.failedFuture(cause);
+                }
+            }
+        }
+        return CompletableFuture.completedFuture(Done.getInstance());
+    }
+
+    private static Done closedOrFailed(Done ok, Throwable failure) {
+        Throwable cause = unwrap(failure);
+        if (cause == null || cause instanceof RunnerClosed) {
+            return Done.getInstance();
+        }
+        throw new CompletionException(cause);
     }
 
     /**
@@ -98,20 +154,6 @@ public final class SinkRunner implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /**
-     * Broadcasts to every branch and to an extra draining one: when every sink has been
-     * stopped, the fan-out would otherwise cancel the source, and with it the engine.
-     */
-    private static Sink<ProcessEvent, CompletionStage<Done>> fanOut(List<SinkBranch> branches) {
-        List<Sink<ProcessEvent, CompletionStage<Done>>> outputs = new ArrayList<>();
-        branches.forEach(branch -> outputs.add(branch.sink()));
-        outputs.add(Sink.<ProcessEvent>ignore().mapMaterializedValue(drained -> CompletableFuture.completedFuture(Done.getInstance())));
-        return Sink.combine(outputs, count -> Broadcast.<ProcessEvent>create(count, false))
-                .mapMaterializedValue(allClosed -> CompletableFuture
-                        .allOf(allClosed.stream().map(CompletionStage::toCompletableFuture).toArray(CompletableFuture[]::new))
-                        .thenApply(v -> Done.getInstance()));
     }
 
     private static Throwable unwrap(Throwable failure) {
