@@ -241,15 +241,18 @@ static __always_inline bool path_excluded(struct scratch *s, const char *kpath)
 
 /*
  * The path of @f as /proc/PID/exe shows it, built backwards from s->exe[RD_EXE_MAX] by
- * walking dentries up to each mount's root and mounts up to the namespace's root, as
- * the kernel's d_path() does. Returns where the path starts in s->exe, or -1 when it is
- * deeper or longer than the walk's bounds (the engine then reads /proc).
+ * walking dentries up to each mount's root and mounts up to the root, as the kernel's
+ * d_path() does: the root of @task (a chroot's, a container's), or that of its mount
+ * namespace. Returns where the path starts in s->exe, or -1 when it is deeper or longer
+ * than the walk's bounds (the engine then reads /proc).
  */
-static __always_inline int exe_path(struct scratch *s, struct file *f)
+static __always_inline int exe_path(struct scratch *s, struct task_struct *task, struct file *f)
 {
 	struct dentry *dentry = BPF_CORE_READ(f, f_path.dentry);
 	struct vfsmount *vfsmnt = BPF_CORE_READ(f, f_path.mnt);
 	struct mount *mnt = (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt);
+	struct dentry *root = BPF_CORE_READ(task, fs, root.dentry);
+	struct vfsmount *root_mnt = BPF_CORE_READ(task, fs, root.mnt);
 
 	s->exe_off = RD_EXE_MAX;
 	for (int i = 0; i < RD_EXE_DEPTH; i++) {
@@ -258,6 +261,13 @@ static __always_inline int exe_path(struct scratch *s, struct file *f)
 		__s32 off = s->exe_off;
 		__u32 len;
 
+		if (dentry == root && vfsmnt == root_mnt) {
+			if (off == RD_EXE_MAX) {
+				s->exe[RD_EXE_MAX - 1] = '/';
+				return RD_EXE_MAX - 1;
+			}
+			return off;
+		}
 		if (dentry == BPF_CORE_READ(vfsmnt, mnt_root) || dentry == parent) {
 			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
 
@@ -519,7 +529,7 @@ int BPF_PROG(rd_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	}
 
 	file = BPF_CORE_READ(bprm, file);
-	exe_off = exe_path(s, file);
+	exe_off = exe_path(s, task, file);
 	if (exe_off >= 0 && exe_off < RD_EXE_MAX) {
 		len = RD_EXE_MAX - exe_off;
 		if (bpf_probe_read_kernel(&e->data[RD_BOUNDED(pos, RD_DATA_MASK)],

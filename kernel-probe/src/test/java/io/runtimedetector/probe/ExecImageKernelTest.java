@@ -99,6 +99,28 @@ class ExecImageKernelTest {
         }
     }
 
+    /**
+     * A chrooted process: the path as seen from its own root, where d_path stops for a
+     * reader in that root (the host's /proc shows the longer path outside it).
+     */
+    @Test
+    void exePathOfAChrootedProcessIsRelativeToItsRoot() throws Exception {
+        bindTarget = Files.createDirectories(tmp.resolve("jail"));
+        run("mount", "--bind", "/", bindTarget.toString());
+        try (ProbeHarness h = new ProbeHarness(config().build())) {
+            Process p = sleeper(Map.of("RDIM_ID", "6"), "/usr/sbin/chroot", bindTarget.toString(), "/bin/sleep", "30");
+            try {
+                RawEvent exec = h.await(e -> e.type() == RawEventType.EXEC && e.pid() == (int) p.pid()
+                        && e.filename().equals("/bin/sleep"), Duration.ofSeconds(10));
+                String inside = Path.of("/bin/sleep").toRealPath().toString();
+                assertEquals(inside, exec.exePath(), "from the process' root");
+                assertEquals(bindTarget + inside, procExe(p), "the host's view goes through the jail");
+            } finally {
+                p.destroyForcibly().waitFor();
+            }
+        }
+    }
+
     @Test
     void aBinaryDeletedBeforeItsExecReadsAsProcShowsIt() throws Exception {
         Path copy = tmp.resolve("vanishing");
