@@ -53,7 +53,6 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.typed.javadsl.ActorSink;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The runtime detector: attaches the eBPF probe, follows processes through one actor
@@ -78,7 +77,6 @@ public final class Detector implements AutoCloseable {
         EventProbe open(ProbeConfig config);
     }
 
-    private static final Logger LOG = LoggerFactory.getLogger(Detector.class);
     /** Raw events handed to the supervisor per message: one ack per batch, not per event. */
     private static final int RAW_BATCH = 256;
     /** Events one process may hold before it has lived the minimum duration. */
@@ -90,6 +88,8 @@ public final class Detector implements AutoCloseable {
     private enum State { CREATED, STARTED, STOPPED }
 
     private final DetectorOptions options;
+    /** Where this detector's own lines go: {@link DetectorOptions#logger()}. */
+    private final Logger log;
     private final ProbeFactory probes;
     private final ActorSystem<?> system;
     private final boolean ownsSystem;
@@ -107,6 +107,7 @@ public final class Detector implements AutoCloseable {
 
     private Detector(DetectorOptions options, ProbeFactory probes) {
         this.options = options;
+        this.log = options.logger();
         this.probes = probes;
         this.ownsSystem = options.actorSystem().isEmpty();
         this.system = options.actorSystem().orElseGet(Detector::ownSystem);
@@ -212,7 +213,7 @@ public final class Detector implements AutoCloseable {
         return CompletableFuture.runAsync(() -> {
             requested.forEach(scan::adoptRequested);
             int found = scan.scan();
-            LOG.info("probe attached; {} running processes pass the filters", found);
+            log.info("probe attached; {} running processes pass the filters", found);
         }, blocking).thenCompose(scanned -> AskPattern.<SupervisorCommand, Done>ask(supervisor,
                 SupervisorCommand.Barrier::new, Duration.ofSeconds(30), system.scheduler()));
     }
@@ -278,6 +279,11 @@ public final class Detector implements AutoCloseable {
                 counters.outputDroppedCount(), sinkDropped, counters.lostExitCount(), liveProcesses.get());
     }
 
+    /** The counters of each sink of the options, in their order; empty without sinks. Cheap, any thread. */
+    public io.runtimedetector.sink.SinkStats sinkStats() {
+        return sinkRunner == null ? new io.runtimedetector.sink.SinkStats(List.of()) : sinkRunner.stats();
+    }
+
     /**
      * Detaches the probe; events already read are handled and delivered, sinks are
      * flushed and closed, and {@link #events()} completes. Processes that have not lived
@@ -320,9 +326,9 @@ public final class Detector implements AutoCloseable {
         try {
             stop().toCompletableFuture().get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            LOG.debug("the detector had failed: {}", e.getCause().toString());
+            log.debug("the detector had failed: {}", e.getCause().toString());
         } catch (TimeoutException e) {
-            LOG.warn("the detector did not stop within {} s", CLOSE_WAIT.toSeconds());
+            log.warn("the detector did not stop within {} s", CLOSE_WAIT.toSeconds());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -349,7 +355,7 @@ public final class Detector implements AutoCloseable {
             p.close(); // after a probe failure nothing else closes it
         }
         if (failure != null) {
-            LOG.error("the detector stopped on an error: {}", failure.getMessage());
+            log.error("the detector stopped on an error: {}", failure.getMessage());
         }
         CompletionStage<?> systemDone = ownsSystem ? terminate() : CompletableFuture.completedFuture(null);
         systemDone.whenComplete((ok, ignored) -> {
