@@ -71,8 +71,12 @@ public final class DetectorMeterBinder implements MeterBinder {
         counter(registry, "output.dropped", "Events dropped because the consumers were too slow",
                 DetectorMetrics::outputDropped);
         counter(registry, "lost.exits", "Processes whose EXIT the kernel lost", DetectorMetrics::lostExits);
-        Gauge.builder(PREFIX + "processes.followed", metrics, m -> m.get().liveProcesses())
+        // Micrometer holds a meter's state object weakly: a binder nobody keeps (the usual
+        // `new DetectorMeterBinder(d).bindTo(r)`) would let every counter's source be
+        // collected and read NaN. This gauge holds the binder, and so all of them, strongly.
+        Gauge.builder(PREFIX + "processes.followed", this, binder -> binder.metrics.get().liveProcesses())
                 .description("Processes the detector follows now")
+                .strongReference(true)
                 .register(registry);
 
         // The sinks are fixed when the detector is created, so their names are known now.

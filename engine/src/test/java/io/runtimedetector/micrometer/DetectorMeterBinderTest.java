@@ -45,4 +45,17 @@ class DetectorMeterBinderTest {
         assertEquals(1, registry.get("runtime.detector.sink.stopped").tag("sink", "kafka:events").gauge().value());
         assertEquals(0, registry.get("runtime.detector.sink.stopped").tag("sink", "stdout").gauge().value());
     }
+
+    @Test
+    void theCountersKeepReadingWhenNobodyKeepsTheBinder() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        long[] execs = {7};
+        new DetectorMeterBinder(() -> metrics(execs[0]), () -> new SinkStats(List.of())).bindTo(registry);
+        for (int i = 0; i < 5; i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        execs[0] = 8;
+        assertEquals(8, registry.get("runtime.detector.events").tag("type", "exec").functionCounter().count());
+    }
 }

@@ -32,7 +32,9 @@ final class KafkaMeterBinder implements MeterBinder {
         Gauge.builder("runtime.detector.kafka.waiting", sink, s -> s.stats().waiting())
                 .description("Events handed to the Kafka producer and not yet acknowledged").tag("sink", name)
                 .register(registry);
+        // Held strongly (Micrometer's default is weak), so that the sink outlives any caller's reference.
         Gauge.builder("runtime.detector.kafka.in.outage", sink, s -> s.stats().inOutage() ? 1 : 0)
-                .description("1 while the Kafka broker is unreachable").tag("sink", name).register(registry);
+                .description("1 while the Kafka broker is unreachable").tag("sink", name).strongReference(true)
+                .register(registry);
     }
 }

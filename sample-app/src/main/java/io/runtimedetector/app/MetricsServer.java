@@ -2,7 +2,9 @@ package io.runtimedetector.app;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -46,6 +48,18 @@ final class MetricsServer implements AutoCloseable {
     static MetricsServer start(MetricsOptions options, List<MeterBinder> binders, HealthState health)
             throws UsageException {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // Two of Micrometer's JVM meters break Prometheus' naming rules (promtool check metrics
+        // flags them): system_cpu_count ends like a histogram's _count, process_cpu_time_ns_total
+        // carries an abbreviated unit. The CPU count is kept under a clean name; the CPU time
+        // is dropped, process_cpu_usage says the same.
+        registry.config()
+                .meterFilter(new MeterFilter() {
+                    @Override
+                    public Meter.Id map(Meter.Id id) {
+                        return id.getName().equals("system.cpu.count") ? id.withName("system.cpu.cores") : id;
+                    }
+                })
+                .meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")));
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(options.address(), options.port()), 16);

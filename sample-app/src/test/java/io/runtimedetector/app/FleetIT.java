@@ -80,6 +80,18 @@ class FleetIT {
     }
 
     @Test
+    void anOutputFileThatCannotBeWrittenStopsTheApp() throws Exception {
+        // /dev/full opens fine and fails every write with ENOSPC, as a full disk does.
+        try (AppProcess app = AppProcess.start(AppProcess.javaJar(AppProcess.jar(),
+                "--format", "json", "--min-duration", "0", "--output", "/dev/full"), dir)) {
+            assertEquals(ExitCode.OUTPUT_FAILED, app.awaitExit(READY_WITHIN), app.transcript());
+            String log = String.join("\n", app.stderr());
+            assertEquals(1, count(log, "cannot write events to --output /dev/full"), log);
+            assertTrue(log.contains("events could not be written to --output /dev/full"), log);
+        }
+    }
+
+    @Test
     void metricsAndHealthOverHttpMatchWhatTheSinkWrote() throws Exception {
         int port = freePort();
         String id = "metrics-" + UUID.randomUUID();
@@ -107,7 +119,8 @@ class FleetIT {
             assertEquals(execs, value(scrape, "runtime_detector_events_total{type=\"exec\"}"), scrape);
             assertEquals(forks, value(scrape, "runtime_detector_events_total{type=\"fork\"}"), scrape);
             assertEquals(0, value(scrape, "runtime_detector_sink_dropped_total{sink=\"stdout\"}"), scrape);
-            assertTrue(value(scrape, "runtime_detector_raw_events_total{type=\"exec\"}") >= execs, scrape);
+            // Every EXIT came from the kernel (EXECs may also come from the /proc scan at start).
+            assertTrue(value(scrape, "runtime_detector_raw_events_total{type=\"exit\"}") >= exits, scrape);
             assertTrue(scrape.contains("jvm_memory_used_bytes"), "JVM metrics too");
             promtoolAccepts(scrape);
 

@@ -158,7 +158,9 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     private void format() throws Exception {
-        Process storage = java("kafka.tools.StorageTool", "format", "-t", clusterId(), "-c", config.toString())
+        Process storage = java("kafka.tools.StorageTool", "format",
+                        // With '=': a random id may start with '-', which would read as a flag.
+                        "--cluster-id=" + clusterId(), "-c", config.toString())
                 .redirectOutput(dir.resolve("format.log").toFile())
                 .start();
         if (!storage.waitFor(60, TimeUnit.SECONDS) || storage.exitValue() != 0) {
