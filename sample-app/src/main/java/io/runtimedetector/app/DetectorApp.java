@@ -41,8 +41,11 @@ final class DetectorApp {
     /** How long a signal's stop (detach, drain, flush) may take before the JVM exits anyway. */
     static final Duration STOP_BOUND = Duration.ofSeconds(5);
 
-    /** Kafka's share of {@link #STOP_BOUND}: what the producer still holds is flushed for at most this long. */
-    static final Duration KAFKA_CLOSE_TIMEOUT = Duration.ofSeconds(3);
+    /**
+     * Kafka's share of {@link #STOP_BOUND}: in-flight events wait this long for the broker,
+     * the producer's close as long again; both together fit in the stop bound.
+     */
+    static final Duration KAFKA_CLOSE_TIMEOUT = Duration.ofSeconds(2);
 
     private final CliOptions options;
     private final OutputStream out;

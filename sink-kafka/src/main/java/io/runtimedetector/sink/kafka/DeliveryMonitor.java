@@ -64,6 +64,15 @@ final class DeliveryMonitor {
                 sink, bootstrap, lost, rootMessage(cause));
     }
 
+    /** Stopping with events still unacknowledged: they are given up and counted as failed. */
+    synchronized void gaveUp(String why) {
+        long lost = waiting();
+        if (lost > 0) {
+            failed += lost;
+            log.error("kafka sink {}: {} unacknowledged events given up: {}", sink, lost, why);
+        }
+    }
+
     /** Called periodically: starts an outage once events have waited too long. */
     synchronized void check() {
         long now = nanoTime.getAsLong();

@@ -11,9 +11,13 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.kafka.ProducerMessage;
 import org.apache.pekko.kafka.ProducerSettings;
 import org.apache.pekko.kafka.javadsl.Producer;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.OverflowStrategy;
+import org.apache.pekko.stream.UniqueKillSwitch;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
@@ -26,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * broker acknowledged it. When the broker is unreachable the producer retries; events
  * beyond its in-flight bound wait in the sink's buffer, handled by the runner's
  * {@code SinkSettings} (backpressure, or drop-newest and count). On stop, what is
- * in flight is flushed, bounded by {@link KafkaSinkSettings#closeTimeout()}.
+ * in flight gets {@link KafkaSinkSettings#closeTimeout()} to be acknowledged; what is
+ * not by then is counted as failed, and the producer gets as long again to close.
  *
  * <p>List it among the detector's sinks like any other; the detector and the core sinks
  * know nothing of Kafka.
@@ -43,6 +48,9 @@ public final class KafkaSink implements PekkoEventSink {
     private final DeliveryMonitor monitor;
     private final ScheduledExecutorService watchdog;
     private final BootstrapResolver resolver;
+    /** The producer of the current run, if it has one yet. */
+    private final java.util.concurrent.atomic.AtomicReference<org.apache.kafka.clients.producer.Producer<String, String>> current =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     public KafkaSink(KafkaSinkSettings settings) {
         this.settings = settings;
@@ -91,28 +99,74 @@ public final class KafkaSink implements PekkoEventSink {
     @Override
     public Sink<ProcessEvent, CompletionStage<Done>> pekkoSink() {
         return Flow.<ProcessEvent>create()
+                // Sees the end of the events at once: the buffer behind it takes in what is left.
+                .watchTermination((notUsed, inputEnded) -> inputEnded)
+                .buffer(settings.maxInFlight(), OverflowStrategy.backpressure())
                 .map(event -> {
                     monitor.sent();
                     return ProducerMessage.single(
                             new ProducerRecord<>(settings.topic(), records.key(event), records.value(event)), event);
                 })
-                .watchTermination((notUsed, upstreamDone) -> {
-                    upstreamDone.whenComplete((done, failure) -> resolver.giveUp());
-                    return notUsed;
-                })
                 // The producer is created only once a bootstrap host resolves (see BootstrapResolver).
-                .via(Flow.lazyCompletionStageFlow(() -> resolver.resolved()
-                        .thenApply(ok -> Producer.<String, String, ProcessEvent>flexiFlow(producer))))
+                .via(Flow.lazyCompletionStageFlow(() -> resolver.resolved().thenApply(ok -> producerFlow())))
                 .map(result -> {
                     monitor.acknowledged();
                     return result;
                 })
-                .toMat(Sink.ignore(), Keep.right())
-                .mapMaterializedValue(done -> done.whenComplete((ok, failure) -> {
-                    if (failure != null) {
-                        monitor.runFailed(failure);
-                    }
-                }));
+                // Behind the producer: a completed or failed upstream would still wait for every
+                // acknowledgement; cancelled, it closes the producer (within closeTimeout) and lets go.
+                .viaMat(KillSwitches.single(), Keep.both())
+                .toMat(Sink.ignore(), Keep.both())
+                .mapMaterializedValue(running -> {
+                    CompletionStage<Done> inputEnded = running.first().first();
+                    UniqueKillSwitch flush = running.first().second();
+                    inputEnded.whenComplete((ok, failure) -> boundTheFlush(flush));
+                    return running.second().whenComplete((ok, failure) -> {
+                        if (failure != null) {
+                            monitor.runFailed(failure);
+                        }
+                        closeProducer(settings.closeTimeout());
+                    });
+                });
+    }
+
+    /**
+     * The connector would flush the producer on stop without a bound (a broker that is down
+     * holds that up for the whole delivery timeout), so the sink owns the producer and
+     * closes it itself, within a bound.
+     */
+    private Flow<ProducerMessage.Envelope<String, String, ProcessEvent>, ProducerMessage.Results<String, String, ProcessEvent>, NotUsed> producerFlow() {
+        org.apache.kafka.clients.producer.Producer<String, String> kafka = producer.createKafkaProducer();
+        current.set(kafka);
+        return Producer.flexiFlow(producer.withProducer(kafka).withCloseProducerOnStop(false));
+    }
+
+    private void closeProducer(java.time.Duration within) {
+        org.apache.kafka.clients.producer.Producer<String, String> kafka = current.getAndSet(null);
+        if (kafka != null) {
+            kafka.close(within);
+        }
+    }
+
+    /**
+     * No more events will come: what is in flight gets {@link KafkaSinkSettings#closeTimeout()}
+     * to be acknowledged, and is then given up (and counted), so that a broker that is down
+     * cannot hold up the detector's stop. A name that never resolved will not now.
+     */
+    private void boundTheFlush(UniqueKillSwitch flush) {
+        resolver.giveUp();
+        try {
+            watchdog.schedule(() -> {
+                // Ended normally, not failed: a failed run would be restarted by the sink runner.
+                monitor.gaveUp("the broker at " + settings.bootstrapServers() + " did not acknowledge them within the"
+                        + " flush bound of " + settings.closeTimeout().toMillis() + " ms");
+                flush.shutdown();
+                // What the producer still holds is dropped now rather than retried for its delivery timeout.
+                closeProducer(java.time.Duration.ZERO);
+            }, settings.closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // Closed already: the stream has ended, nothing left to bound.
+        }
     }
 
     @Override

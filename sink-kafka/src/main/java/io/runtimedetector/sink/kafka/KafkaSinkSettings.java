@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
  * @param nodeName           this node's name: the {@code node} field of each record and the first part of its key
  * @param producerProperties extra producer properties (TLS, SASL, compression); may not weaken delivery
  * @param outageAfter        how long events may wait without any acknowledgement before the broker counts as unreachable
- * @param closeTimeout       how long closing the producer may wait for what it still holds
+ * @param closeTimeout       on stop, how long events in flight may wait for their acknowledgement (then they
+ *                           are given up and counted), and how long closing the producer may take after that
  * @param maxInFlight        events handed to the producer and not yet acknowledged; beyond it the sink's buffer fills
  */
 public record KafkaSinkSettings(

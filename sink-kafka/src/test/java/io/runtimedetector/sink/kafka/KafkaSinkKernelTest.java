@@ -193,8 +193,39 @@ class KafkaSinkKernelTest {
     }
 
     @Test
+    void aStopWhileTheBrokerIsDownWaitsOnlyTheFlushBoundAndCountsWhatItGaveUp() throws Exception {
+        String topic = "stop-" + UUID.randomUUID();
+        broker.createTopic(topic, 3);
+        Duration bound = Duration.ofSeconds(2);
+        Running run = new Running(KafkaSinkSettings.of(broker.bootstrap(), topic, NODE).withCloseTimeout(bound));
+        long stopMs;
+        try {
+            run.runProcess();
+            run.awaitExits(1);
+            await(() -> run.kafka.stats().acknowledged() == run.memory.count(), "acknowledgements before the outage");
+            broker.kill();
+            for (int i = 0; i < 3; i++) {
+                run.runProcess();
+            }
+            run.awaitExits(4);
+            long started = System.nanoTime();
+            run.close();
+            stopMs = (System.nanoTime() - started) / 1_000_000;
+        } finally {
+            broker.restart();
+        }
+        KafkaSinkStats stats = run.kafka.stats();
+        // The flush bound, then the producer's close bound, and some slack for the engine's own stop.
+        assertTrue(stopMs < 2 * bound.toMillis() + 3_000, "stopped in " + stopMs + " ms");
+        assertTrue(stats.failed() > 0, stats.toString());
+        assertEquals(stats.sent(), stats.acknowledged() + stats.failed(), stats.toString());
+        assertEquals(1, lines(Level.ERROR, stats.failed() + " unacknowledged events given up"), messages().toString());
+    }
+
+    @Test
     void anUnknownBootstrapHostIsReportedOnceAndNeitherStopsTheDetectorNorLoops() throws Exception {
         Running run = new Running(KafkaSinkSettings.of("no-such-broker.invalid:9092", "events", NODE));
+        long stopStarted;
         try (run) {
             for (int i = 0; i < 3; i++) {
                 run.runProcess();
@@ -208,7 +239,12 @@ class KafkaSinkKernelTest {
             assertEquals(0, kafka.restarts(), kafka.toString());
             assertEquals(0, run.kafka.stats().acknowledged());
             assertTrue(!run.detector.whenTerminated().toCompletableFuture().isDone(), "the detector runs on");
+            stopStarted = System.nanoTime();
         }
+        long stopMs = (System.nanoTime() - stopStarted) / 1_000_000;
+        assertTrue(stopMs < KafkaSinkSettings.DEFAULT_CLOSE_TIMEOUT.toMillis() + 3_000, "stopped in " + stopMs + " ms");
+        // The close above is the detector's stop: the sink gave up at once instead of holding it up.
+        assertTrue(run.detector.whenTerminated().toCompletableFuture().isDone());
         assertEquals(1, lines(Level.ERROR, "no bootstrap host can be resolved (no-such-broker.invalid)"),
                 "one clear error naming the host: " + messages());
     }
