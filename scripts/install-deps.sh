@@ -7,7 +7,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 LIBBPF_OUT="$ROOT/.build/libbpf"
-PACKAGES=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool gcc make maven openjdk-17-jdk-headless pkg-config)
+# prometheus: its promtool checks the /metrics output in the end-to-end test.
+PACKAGES=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool gcc make maven openjdk-17-jdk-headless pkg-config prometheus)
 
 say() { echo "install-deps: $*" >&2; }
 

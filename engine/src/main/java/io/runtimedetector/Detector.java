@@ -32,7 +32,6 @@ import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The runtime detector: attaches the eBPF probe, follows processes through one actor
@@ -57,7 +56,6 @@ public final class Detector implements AutoCloseable {
         EventProbe open(ProbeConfig config);
     }
 
-    private static final Logger LOG = LoggerFactory.getLogger(Detector.class);
     private static final int HUB_BUFFER = 256;
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
     private static final AtomicLong INSTANCES = new AtomicLong();
@@ -65,6 +63,8 @@ public final class Detector implements AutoCloseable {
     private enum State { CREATED, STARTED, STOPPED }
 
     private final DetectorOptions options;
+    /** Where this detector's own lines go: {@link DetectorOptions#logger()}. */
+    private final Logger log;
     private final ProbeFactory probes;
     private final ActorSystem<?> system;
     private final boolean ownsSystem;
@@ -80,6 +80,7 @@ public final class Detector implements AutoCloseable {
 
     private Detector(DetectorOptions options, ProbeFactory probes) {
         this.options = options;
+        this.log = options.logger();
         this.probes = probes;
         this.ownsSystem = options.actorSystem().isEmpty();
         this.system = options.actorSystem().orElseGet(Detector::ownSystem);
@@ -208,6 +209,11 @@ public final class Detector implements AutoCloseable {
         return engine.metrics(kernel, p == null ? "" : p.programVariant(), sinkDropped);
     }
 
+    /** The counters of each sink of the options, in their order; empty without sinks. Cheap, any thread. */
+    public io.runtimedetector.sink.SinkStats sinkStats() {
+        return sinkRunner == null ? new io.runtimedetector.sink.SinkStats(List.of()) : sinkRunner.stats();
+    }
+
     /**
      * Detaches the probe; events already read are handled and delivered, sinks are
      * flushed and closed, and {@link #events()} completes. Processes that have not lived
@@ -250,9 +256,9 @@ public final class Detector implements AutoCloseable {
         try {
             stop().toCompletableFuture().get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            LOG.debug("the detector had failed: {}", e.getCause().toString());
+            log.debug("the detector had failed: {}", e.getCause().toString());
         } catch (TimeoutException e) {
-            LOG.warn("the detector did not stop within {} s", CLOSE_WAIT.toSeconds());
+            log.warn("the detector did not stop within {} s", CLOSE_WAIT.toSeconds());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -279,7 +285,7 @@ public final class Detector implements AutoCloseable {
             p.close(); // after a probe failure nothing else closes it
         }
         if (failure != null) {
-            LOG.error("the detector stopped on an error: {}", failure.getMessage());
+            log.error("the detector stopped on an error: {}", failure.getMessage());
         }
         CompletionStage<?> systemDone = ownsSystem ? terminate() : CompletableFuture.completedFuture(null);
         systemDone.whenComplete((ok, ignored) -> {

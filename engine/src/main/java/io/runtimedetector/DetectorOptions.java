@@ -14,6 +14,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Everything a {@link Detector} is configured with. Validated on construction: a bad
@@ -33,6 +35,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * @param sinks               plain-Java consumers of the events
  * @param sinkSettings        buffering, overflow and restarts of each sink
  * @param outputBufferSize    events held between the engine and its consumers; past it they are dropped and counted
+ * @param logger              the SLF4J logger the detector writes its own lines to (attach, stop, failures), so that
+ *                            an application running several detectors can tell them apart or route them
  */
 public record DetectorOptions(
         List<String> reportedEnvKeys,
@@ -46,7 +50,8 @@ public record DetectorOptions(
         Optional<ActorSystem<?>> actorSystem,
         List<EventSink> sinks,
         SinkSettings sinkSettings,
-        int outputBufferSize) {
+        int outputBufferSize,
+        Logger logger) {
 
     /** The pause container of every Kubernetes pod: never interesting. */
     public static final Path ALWAYS_EXCLUDED = Path.of("/pause");
@@ -66,6 +71,7 @@ public record DetectorOptions(
         actorSystem = Objects.requireNonNull(actorSystem, "actorSystem");
         sinks = List.copyOf(Objects.requireNonNull(sinks, "sinks"));
         Objects.requireNonNull(sinkSettings, "sinkSettings");
+        Objects.requireNonNull(logger, "logger");
 
         for (String key : reportedEnvKeys) {
             if (key.isEmpty() || key.indexOf('=') >= 0 || key.indexOf('\0') >= 0) {
@@ -133,7 +139,8 @@ public record DetectorOptions(
     /**
      * Defaults: no environment reported, no prefix filter (every process), 1 s minimum
      * duration, only {@code /pause} excluded, no watched files, {@code /proc}, 131072
-     * tracked processes, an actor system of its own, no sinks, {@link SinkSettings#defaults()}.
+     * tracked processes, an actor system of its own, no sinks, {@link SinkSettings#defaults()}, the
+     * {@code io.runtimedetector.Detector} logger.
      */
     public static final class Builder {
         private final List<String> reportedEnvKeys = new ArrayList<>();
@@ -148,6 +155,7 @@ public record DetectorOptions(
         private final List<EventSink> sinks = new ArrayList<>();
         private SinkSettings sinkSettings = SinkSettings.defaults();
         private int outputBufferSize = DEFAULT_OUTPUT_BUFFER_SIZE;
+        private Logger logger = LoggerFactory.getLogger(Detector.class);
 
         private Builder() {
         }
@@ -224,10 +232,24 @@ public record DetectorOptions(
             return this;
         }
 
+        /** The logger for the detector's own lines; default: the one named {@code io.runtimedetector.Detector}. */
+        public Builder logger(Logger detectorLogger) {
+            this.logger = Objects.requireNonNull(detectorLogger, "logger");
+            return this;
+        }
+
+        /** {@link #logger(Logger)} by name, e.g. {@code "myapp.detector.node-a"}. */
+        public Builder loggerName(String name) {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("loggerName: must not be empty");
+            }
+            return logger(LoggerFactory.getLogger(name));
+        }
+
         public DetectorOptions build() {
             return new DetectorOptions(reportedEnvKeys, envPrefix, minDuration, excludedExecutables, watchedFiles,
                     trackedPids, procfs, trackedCapacity, Optional.ofNullable(actorSystem), sinks, sinkSettings,
-                    outputBufferSize);
+                    outputBufferSize, logger);
         }
     }
 }

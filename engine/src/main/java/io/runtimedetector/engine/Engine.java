@@ -25,7 +25,6 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.typed.javadsl.ActorSink;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The engine's wiring, for {@link io.runtimedetector.Detector} only: the one engine type
@@ -34,7 +33,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Engine {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
     /** Defined in the engine's reference.conf: every /proc read after the scan runs there. */
     static final String PROC_DISPATCHER = "runtime-detector.proc-dispatcher";
     /** Events one process may hold before it has lived the minimum duration. */
@@ -42,12 +40,15 @@ public final class Engine {
     private static final Duration BARRIER_WAIT = Duration.ofSeconds(30);
 
     private final DetectorOptions options;
+    /** The detector's own logger ({@link DetectorOptions#logger()}): its lifecycle lines go there. */
+    private final Logger log;
     private final EngineCounters counters = new EngineCounters();
     private final AtomicInteger liveProcesses = new AtomicInteger();
     private volatile ProcScanner scanner;
 
     public Engine(DetectorOptions options) {
         this.options = options;
+        this.log = options.logger();
     }
 
     /**
@@ -80,7 +81,7 @@ public final class Engine {
         return CompletableFuture.runAsync(() -> {
             requested.forEach(scan::adoptRequested);
             int found = scan.scan();
-            LOG.info("probe attached; {} running processes pass the filters", found);
+            log.info("probe attached; {} running processes pass the filters", found);
         }, procExecutor).thenCompose(scanned -> AskPattern.<SupervisorCommand, Done>ask(supervisor,
                 SupervisorCommand.Barrier::new, BARRIER_WAIT, system.scheduler()));
     }

@@ -22,6 +22,8 @@ import java.util.Optional;
  * @param output              a file for the events instead of stdout
  * @param logLevel            the root log level, e.g. INFO
  * @param statsInterval       how often to log the detector's metrics; empty: never
+ * @param kafka               where to send events besides stdout or the output file; empty: nowhere
+ * @param metrics             where to serve metrics and health; empty: not served
  */
 public record CliOptions(
         Command command,
@@ -35,7 +37,9 @@ public record CliOptions(
         OutputFormat format,
         Optional<Path> output,
         String logLevel,
-        Optional<Duration> statsInterval) {
+        Optional<Duration> statsInterval,
+        Optional<KafkaOptions> kafka,
+        Optional<MetricsOptions> metrics) {
 
     public static final Duration DEFAULT_MIN_DURATION = Duration.ofSeconds(1);
     public static final Path DEFAULT_PROC = Path.of("/proc");
@@ -54,11 +58,14 @@ public record CliOptions(
         Objects.requireNonNull(output, "output");
         Objects.requireNonNull(logLevel, "logLevel");
         Objects.requireNonNull(statsInterval, "statsInterval");
+        Objects.requireNonNull(kafka, "kafka");
+        Objects.requireNonNull(metrics, "metrics");
     }
 
     /** Just a command (help, version) with every setting at its default. */
     static CliOptions only(Command command) {
         return new CliOptions(command, Optional.empty(), List.of(), List.of(), DEFAULT_MIN_DURATION, List.of(), List.of(),
-                DEFAULT_PROC, OutputFormat.TEXT, Optional.empty(), DEFAULT_LOG_LEVEL, Optional.empty());
+                DEFAULT_PROC, OutputFormat.TEXT, Optional.empty(), DEFAULT_LOG_LEVEL, Optional.empty(), Optional.empty(),
+                Optional.empty());
     }
 }

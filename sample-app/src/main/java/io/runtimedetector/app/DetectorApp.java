@@ -5,7 +5,14 @@ import io.runtimedetector.DetectorOptions;
 import io.runtimedetector.probe.InsufficientPrivilegesException;
 import io.runtimedetector.probe.ProbeException;
 import io.runtimedetector.sink.EventSink;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.runtimedetector.micrometer.DetectorMeterBinder;
+import io.runtimedetector.sink.kafka.KafkaSink;
+import io.runtimedetector.sink.kafka.KafkaSinkSettings;
+import java.io.OutputStream;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -34,8 +41,14 @@ final class DetectorApp {
     /** How long a signal's stop (detach, drain, flush) may take before the JVM exits anyway. */
     static final Duration STOP_BOUND = Duration.ofSeconds(5);
 
+    /**
+     * Kafka's share of {@link #STOP_BOUND}: in-flight events wait this long for the broker,
+     * the producer's close as long again; both together fit in the stop bound.
+     */
+    static final Duration KAFKA_CLOSE_TIMEOUT = Duration.ofSeconds(2);
+
     private final CliOptions options;
-    private final PrintStream out;
+    private final OutputStream out;
     private final PrintStream err;
     private final Function<DetectorOptions, Detector> detectors;
     private final Consumer<GracefulShutdown> hooks;
@@ -44,7 +57,8 @@ final class DetectorApp {
     private volatile PeriodicStats stats;
     private volatile boolean signalled;
 
-    DetectorApp(CliOptions options, PrintStream out, PrintStream err) {
+    /** @param out where events go without {@code --output}: file descriptor 1 in the app, not System.out */
+    DetectorApp(CliOptions options, OutputStream out, PrintStream err) {
         this(options, out, err, Detector::create, GracefulShutdown::install, Runtime.getRuntime()::halt);
     }
 
@@ -53,7 +67,7 @@ final class DetectorApp {
      * @param hooks     installs the signal handling (a JVM shutdown hook in the app)
      * @param halt      ends the JVM with a status once a signal's stop is done
      */
-    DetectorApp(CliOptions options, PrintStream out, PrintStream err, Function<DetectorOptions, Detector> detectors,
+    DetectorApp(CliOptions options, OutputStream out, PrintStream err, Function<DetectorOptions, Detector> detectors,
             Consumer<GracefulShutdown> hooks, IntConsumer halt) {
         this.options = options;
         this.out = out;
@@ -66,17 +80,31 @@ final class DetectorApp {
     /** @return the exit status when the detector could not start or stopped on its own */
     int run() throws UsageException {
         LogLevels.apply(options.logLevel());
-        EventSink sink = EventOutputs.create(options.format(), options.output(), out);
+        AtomicReference<Detector> created = new AtomicReference<>();
+        String where = options.output().map(path -> "--output " + path).orElse("stdout");
+        // A failed write stops the app; the stop runs off the sink's thread, which the drain still needs.
+        FailFastOutput output = new FailFastOutput(EventOutputs.create(options.format(), options.output(), out), where,
+                failure -> CompletableFuture.runAsync(() -> {
+                    Detector d = created.get();
+                    if (d != null) {
+                        d.stop();
+                    }
+                }));
+        List<EventSink> sinks = new ArrayList<>(List.of(output));
+        KafkaSink kafka;
         DetectorOptions detectorOptions;
         try {
-            detectorOptions = detectorOptions(sink);
+            kafka = options.kafka().map(DetectorApp::kafkaSink).orElse(null);
+            if (kafka != null) {
+                sinks.add(kafka);
+            }
+            detectorOptions = detectorOptions(sinks);
         } catch (IllegalArgumentException e) {
-            // CliParser checks every limit first; this is a safety net, still without a stack trace.
-            closeQuietly(sink);
-            throw new UsageException("command line", e.getMessage());
+            // The flags are checked first; this is a safety net, still without a stack trace.
+            closeQuietly(output);
+            throw new UsageException(subjectOf(e.getMessage()), problemOf(e.getMessage()));
         }
         // The hook goes in first, so that a signal while the actor system starts still exits 0.
-        AtomicReference<Detector> created = new AtomicReference<>();
         GracefulShutdown shutdown = new GracefulShutdown(() -> {
             signalled = true;
             Detector d = created.get();
@@ -91,7 +119,39 @@ final class DetectorApp {
             throw e;
         }
         created.set(detector);
+        HealthState health = new HealthState();
+        detector.whenTerminated().whenComplete((done, failure) -> health.ended());
+        MetricsServer metrics;
+        try {
+            metrics = startMetrics(detector, kafka, health);
+        } catch (UsageException e) {
+            shutdown.claimForMain();
+            detector.stop();
+            throw e;
+        }
+        try {
+            return runStarted(detector, shutdown, output, health);
+        } finally {
+            if (metrics != null) {
+                metrics.close();
+            }
+        }
+    }
 
+    private MetricsServer startMetrics(Detector detector, KafkaSink kafka, HealthState health) throws UsageException {
+        if (options.metrics().isEmpty()) {
+            return null;
+        }
+        List<MeterBinder> binders = new ArrayList<>(List.of(new DetectorMeterBinder(detector)));
+        if (kafka != null) {
+            binders.add(new KafkaMeterBinder(kafka));
+        }
+        MetricsServer server = MetricsServer.start(options.metrics().get(), binders, health);
+        LOG.info("serving /metrics, /healthz and /readyz on {}:{}", options.metrics().get().address(), server.port());
+        return server;
+    }
+
+    private int runStarted(Detector detector, GracefulShutdown shutdown, FailFastOutput output, HealthState health) {
         CompletionStage<Done> ready;
         try {
             ready = detector.start();
@@ -105,11 +165,13 @@ final class DetectorApp {
             return failedToStart(shutdown, detector, Main.PROGRAM + ": cannot start the detector: " + oneLine(e.toString()),
                     ExitCode.FAILED);
         }
+        health.attached();
 
         options.statsInterval().ifPresent(interval ->
                 stats = new PeriodicStats(interval, () -> detector.metrics().summary()));
         ready.whenComplete((done, failure) -> {
             if (failure == null) {
+                health.scanned();
                 LOG.info(ReadyLine.of(options));
             } else if (!signalled) {
                 // Reported by main once the detector has stopped, unless it failed on its own first.
@@ -123,6 +185,13 @@ final class DetectorApp {
             return ExitCode.OK;
         }
         summary(detector);
+        if (output.failure() != null) {
+            err.println(Main.PROGRAM + ": stopped: events could not be written to " + output.where() + " ("
+                    + oneLine(FailFastOutput.reason(output.failure())) + "); " + output.notWritten()
+                    + " event(s) not written");
+            err.flush();
+            return ExitCode.OUTPUT_FAILED;
+        }
         String why;
         if (ended != null) {
             why = oneLine(messageOf(ended));
@@ -136,7 +205,33 @@ final class DetectorApp {
         return ExitCode.FAILED;
     }
 
-    private DetectorOptions detectorOptions(EventSink sink) {
+    private static KafkaSink kafkaSink(KafkaOptions kafka) {
+        return new KafkaSink(KafkaSinkSettings.of(kafka.bootstrap(), kafka.topic(), kafka.nodeName())
+                .withProducerProperties(kafka.properties())
+                .withCloseTimeout(KAFKA_CLOSE_TIMEOUT));
+    }
+
+    /** The option a settings message names ("topic: ..."), as the flag that set it. */
+    private static String subjectOf(String message) {
+        String setting = message == null || message.indexOf(':') < 0 ? "" : message.substring(0, message.indexOf(':'));
+        return switch (setting) {
+            case "bootstrapServers" -> "--kafka-bootstrap";
+            case "topic" -> "--kafka-topic";
+            case "producerProperties" -> "--kafka-property";
+            case "nodeName" -> "--node-name";
+            default -> "command line";
+        };
+    }
+
+    private static String problemOf(String message) {
+        if (message == null) {
+            return "invalid";
+        }
+        int colon = message.indexOf(':');
+        return colon < 0 || subjectOf(message).equals("command line") ? message : message.substring(colon + 1).strip();
+    }
+
+    private DetectorOptions detectorOptions(List<EventSink> sinks) {
         return DetectorOptions.builder()
                 .envPrefix(options.envPrefix().orElse(""))
                 .reportedEnvKeys(options.envKeys())
@@ -145,7 +240,7 @@ final class DetectorApp {
                 .watchedFiles(options.openTriggers())
                 .trackedPids(options.trackPids())
                 .procfs(options.procPath())
-                .addSink(sink)
+                .sinks(sinks)
                 .build();
     }
 

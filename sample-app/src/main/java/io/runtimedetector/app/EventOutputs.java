@@ -6,7 +6,7 @@ import io.runtimedetector.sink.JsonEventFormat;
 import io.runtimedetector.sink.LinesSink;
 import io.runtimedetector.sink.TextEventFormat;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.OutputStream;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
@@ -23,7 +23,7 @@ final class EventOutputs {
      * @param stdout where events go without {@code --output}; left open
      * @throws UsageException when the output file cannot be opened, naming {@code --output}
      */
-    static EventSink create(OutputFormat format, Optional<Path> file, PrintStream stdout) throws UsageException {
+    static EventSink create(OutputFormat format, Optional<Path> file, OutputStream stdout) throws UsageException {
         EventFormat lines = switch (format) {
             case TEXT -> new TextEventFormat();
             case JSON -> new JsonEventFormat();

@@ -6,6 +6,8 @@ final class ExitCode {
     static final int OK = 0;
     static final int FAILED = 1;
     static final int USAGE = 2;
+    /** EX_IOERR from sysexits.h: the events could not be written (stdout closed, --output failed). */
+    static final int OUTPUT_FAILED = 74;
     /** EX_NOPERM from sysexits.h: lets scripts and probes tell missing privileges from other failures. */
     static final int NO_PRIVILEGES = 77;
 

@@ -10,7 +10,7 @@ final class LogLevels {
     private LogLevels() {
     }
 
-    /** @param level one of the names {@link CliParser} accepts, upper case */
+    /** @param level one of the names {@link FlagValues#logLevel} accepts, upper case */
     static void apply(String level) {
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.toLevel(level, Level.INFO));

@@ -13,17 +13,25 @@ public final class Main {
     static final String PROGRAM = "runtime-detector";
 
     private final PrintStream out;
+    /** Where events go: file descriptor 1 itself, whose writes fail loudly, unlike System.out's. */
+    private final java.io.OutputStream events;
     private final PrintStream err;
     private final Map<String, String> environment;
 
     Main(PrintStream out, PrintStream err, Map<String, String> environment) {
+        this(out, err, environment, out);
+    }
+
+    Main(PrintStream out, PrintStream err, Map<String, String> environment, java.io.OutputStream events) {
+        this.events = events;
         this.out = out;
         this.err = err;
         this.environment = environment;
     }
 
     public static void main(String[] args) {
-        int status = new Main(System.out, System.err, System.getenv()).run(args);
+        int status = new Main(System.out, System.err, System.getenv(),
+                new java.io.FileOutputStream(java.io.FileDescriptor.out)).run(args);
         System.exit(status);
     }
 
@@ -31,13 +39,13 @@ public final class Main {
     int run(String... args) {
         CliOptions options;
         try {
-            options = new CliParser(environment).parse(List.of(args));
+            options = new Cli(environment).parse(List.of(args));
         } catch (UsageException e) {
             return usageError(e);
         }
         return switch (options.command()) {
             case HELP -> {
-                out.print(HelpText.TEXT);
+                out.print(Cli.help());
                 out.flush();
                 yield ExitCode.OK;
             }
@@ -52,7 +60,7 @@ public final class Main {
 
     private int runDetector(CliOptions options) {
         try {
-            return new DetectorApp(options, out, err).run();
+            return new DetectorApp(options, events, err).run();
         } catch (UsageException e) {
             return usageError(e);
         } catch (RuntimeException e) {

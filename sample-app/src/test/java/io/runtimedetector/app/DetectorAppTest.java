@@ -53,7 +53,7 @@ class DetectorAppTest {
         // A prefix no process has: the start-up scan of the real /proc finds nothing.
         List<String> all = new java.util.ArrayList<>(List.of("--env-prefix", "RD_APP_TEST_NOBODY_", "--min-duration", "0"));
         all.addAll(List.of(args));
-        return new CliParser(Map.of()).parse(all);
+        return new Cli(Map.of()).parse(all);
     }
 
     private String stderr() {

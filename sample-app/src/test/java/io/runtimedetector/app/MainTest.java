@@ -27,8 +27,9 @@ class MainTest {
     void helpPrintsEveryFlagToStdoutAndExitsZero() {
         assertEquals(0, main.run("--help"));
         String help = out.toString(StandardCharsets.UTF_8);
-        for (String flag : new String[] {"--env-prefix", "--env ", "--exclude-exe", "--min-duration", "--open-trigger",
-                "--track-pid", "--proc", "--format", "--output", "--log-level", "--stats-interval", "--help", "--version"}) {
+        for (String flag : new String[] {"--env-prefix", "--env=", "--exclude-exe", "--min-duration", "--open-trigger",
+                "--track-pid", "--proc", "--format", "--output", "--log-level", "--stats-interval", "--kafka-bootstrap", "--kafka-topic", "--kafka-property", "--node-name",
+                "--metrics-port", "--metrics-address", "--help", "--version"}) {
             assertTrue(help.contains(flag), flag + " missing from help");
         }
         assertEquals("", err.toString(StandardCharsets.UTF_8));

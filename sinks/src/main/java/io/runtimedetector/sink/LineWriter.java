@@ -26,6 +26,7 @@ final class LineWriter implements AutoCloseable {
     private final Opener opener;
     private final boolean ownsStream;
     private Writer writer;
+    private OutputStream stream;
 
     private LineWriter(Opener opener, boolean ownsStream) {
         this.opener = opener;
@@ -53,11 +54,23 @@ final class LineWriter implements AutoCloseable {
         out.write(line);
         out.write('\n');
         out.flush();
+        failIfSwallowed();
+    }
+
+    /**
+     * A PrintStream (System.out) never throws: it only remembers that a write failed.
+     * Asking it turns a closed pipe or a full disk into the IOException it really is.
+     */
+    private void failIfSwallowed() throws IOException {
+        if (stream instanceof java.io.PrintStream print && print.checkError()) {
+            throw new IOException("cannot write: the output stream reported an error (closed pipe or failed device)");
+        }
     }
 
     synchronized void flush() throws IOException {
         if (writer != null) {
             writer.flush();
+            failIfSwallowed();
         }
     }
 
@@ -77,7 +90,8 @@ final class LineWriter implements AutoCloseable {
 
     private Writer open() throws IOException {
         if (writer == null) {
-            writer = new BufferedWriter(new OutputStreamWriter(opener.open(), StandardCharsets.UTF_8));
+            stream = opener.open();
+            writer = new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8));
         }
         return writer;
     }

@@ -24,9 +24,12 @@ public final class LinesSink implements EventSink {
         this.lines = lines;
     }
 
-    /** JSON Lines on stdout, the format documented in JSON_SCHEMA.md. */
+    /**
+     * JSON Lines on stdout, the format documented in JSON_SCHEMA.md. Written to file
+     * descriptor 1 directly, not through System.out, which would swallow a write error.
+     */
     public static LinesSink jsonToStdout() {
-        return toStream("json-stdout", new JsonEventFormat(), System.out);
+        return toStream("json-stdout", new JsonEventFormat(), new java.io.FileOutputStream(java.io.FileDescriptor.out));
     }
 
     public static LinesSink toStream(String name, EventFormat format, OutputStream out) {

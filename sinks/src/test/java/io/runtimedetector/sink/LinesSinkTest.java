@@ -78,4 +78,18 @@ class LinesSinkTest {
             super.close();
         }
     }
+
+    @Test
+    void aPrintStreamThatSwallowsAWriteErrorStillFailsTheWrite() {
+        // System.out is such a PrintStream: on EPIPE it only sets its error flag.
+        java.io.OutputStream broken = new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw new IOException("Broken pipe");
+            }
+        };
+        LinesSink sink = LinesSink.toStream("stdout", new JsonEventFormat(), new java.io.PrintStream(broken, false));
+        IOException e = assertThrows(IOException.class, () -> sink.accept(TestEvents.numbered(1).get(0)));
+        assertEquals("cannot write: the output stream reported an error (closed pipe or failed device)", e.getMessage());
+    }
 }

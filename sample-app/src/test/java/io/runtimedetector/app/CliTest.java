@@ -2,6 +2,7 @@ package io.runtimedetector.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,9 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-class CliParserTest {
+class CliTest {
 
-    private final CliParser parser = new CliParser(Map.of());
+    private final Cli parser = new Cli(Map.of());
 
     private CliOptions parse(String... args) throws UsageException {
         return parser.parse(List.of(args));
@@ -63,7 +64,62 @@ class CliParserTest {
         return new CliOptions(Command.RUN, Optional.of("RD_"), List.of("RD_ID", "HOME"),
                 List.of(Path.of("/usr/bin/bash"), Path.of("/bin/sleep")), Duration.ofMillis(250),
                 List.of(Path.of("/etc/passwd"), Path.of("/etc/shadow")), List.of(1, 4242), Path.of("/host/proc"),
-                OutputFormat.JSON, Optional.of(Path.of("events.jsonl")), "DEBUG", Optional.of(Duration.ofMinutes(2)));
+                OutputFormat.JSON, Optional.of(Path.of("events.jsonl")), "DEBUG", Optional.of(Duration.ofMinutes(2)),
+                Optional.empty(), Optional.empty());
+    }
+
+    @Test
+    void everyFlagCanComeFromItsEnvironmentVariable() throws Exception {
+        Cli fromEnv = new Cli(Map.ofEntries(
+                Map.entry("RD_ENV_PREFIX", "RD_"), Map.entry("RD_ENV", "RD_ID,HOME"),
+                Map.entry("RD_EXCLUDE_EXE", "/usr/bin/bash,/bin/sleep"), Map.entry("RD_MIN_DURATION", "250ms"),
+                Map.entry("RD_OPEN_TRIGGER", "/etc/passwd,/etc/shadow"), Map.entry("RD_TRACK_PID", "1,4242"),
+                Map.entry("RD_PROC", "/host/proc"), Map.entry("RD_FORMAT", "json"),
+                Map.entry("RD_OUTPUT", "events.jsonl"), Map.entry("RD_LOG_LEVEL", "debug"),
+                Map.entry("RD_STATS_INTERVAL", "2m")));
+        assertEquals(expectedFull(), fromEnv.parse(List.of()));
+    }
+
+    @Test
+    void aFlagWinsOverItsVariableAndABadVariableIsRefusedByItsName() throws Exception {
+        Cli fromEnv = new Cli(Map.of("RD_MIN_DURATION", "5s", "RD_FORMAT", "yaml"));
+        assertEquals(Duration.ZERO, fromEnv.parse(List.of("--min-duration=0", "--format", "text")).minDuration());
+        assertRefused("RD_FORMAT: 'yaml' is not a format (use text or json)", () -> fromEnv.parse(List.of()));
+    }
+
+    @Test
+    void kafkaAndMetricsFlags() throws Exception {
+        CliOptions options = new Cli(Map.of("NODE_NAME", "node-7")).parse(List.of(
+                "--kafka-bootstrap", "k1:9092,k2:9092", "--kafka-property", "compression.type=zstd",
+                "--kafka-property=sasl.jaas.config=a=b, c", "--metrics-port=9400"));
+        assertEquals(Optional.of(new KafkaOptions("k1:9092,k2:9092", "runtime-detector-events",
+                Map.of("compression.type", "zstd", "sasl.jaas.config", "a=b, c"), "node-7")), options.kafka());
+        assertEquals(Optional.of(new MetricsOptions("0.0.0.0", 9400)), options.metrics());
+
+        CliOptions named = new Cli(Map.of("RD_KAFKA_PROPERTY", "acks.timeout=1\nlinger.ms=5")).parse(List.of(
+                "--kafka-bootstrap=k:1", "--kafka-topic=t", "--node-name=n", "--metrics-address=127.0.0.1",
+                "--metrics-port", "1"));
+        assertEquals(Optional.of(new KafkaOptions("k:1", "t", Map.of("acks.timeout", "1", "linger.ms", "5"), "n")),
+                named.kafka());
+        assertEquals(Optional.of(new MetricsOptions("127.0.0.1", 1)), named.metrics());
+        assertEquals(Optional.empty(), parse().kafka());
+        assertEquals(Optional.empty(), parse().metrics());
+        assertRefused("--metrics-port: '70000' is not a TCP port (1 to 65535)", () -> parse("--metrics-port", "70000"));
+        assertRefused("--kafka-property: 'linger' is not KEY=VALUE", () -> parse("--kafka-property", "linger"));
+    }
+
+    @Test
+    void theHelpIsGeneratedWithTheDefaults() {
+        String help = Cli.help();
+        for (String flag : List.of("--env-prefix", "--env", "--exclude-exe", "--min-duration", "--open-trigger",
+                "--track-pid", "--proc", "--format", "--output", "--log-level", "--stats-interval", "--kafka-bootstrap",
+                "--kafka-topic", "--kafka-property", "--node-name", "--metrics-port", "--metrics-address", "--help",
+                "--version")) {
+            assertTrue(help.contains(flag), flag + " in the help:\n" + help);
+        }
+        assertTrue(help.contains("Default: 1s"), help);
+        assertTrue(help.contains("Default: runtime-detector-events"), help);
+        assertTrue(help.contains("RD_MIN_DURATION"), help);
     }
 
     @Test
@@ -86,15 +142,15 @@ class CliParserTest {
 
     @Test
     void procComesFromHostProcfsUnlessTheFlagIsGiven() throws Exception {
-        CliParser inPod = new CliParser(Map.of("HOST_PROCFS", "/host/proc"));
+        Cli inPod = new Cli(Map.of("HOST_PROCFS", "/host/proc"));
         assertEquals(Path.of("/host/proc"), inPod.parse(List.of()).procPath());
         assertEquals(Path.of("/other/proc"), inPod.parse(List.of("--proc", "/other/proc")).procPath());
-        assertEquals(Path.of("/proc"), new CliParser(Map.of("HOST_PROCFS", "")).parse(List.of()).procPath());
+        assertEquals(Path.of("/proc"), new Cli(Map.of("HOST_PROCFS", "")).parse(List.of()).procPath());
     }
 
     @Test
     void aRelativeHostProcfsIsRefusedByName() {
-        CliParser inPod = new CliParser(Map.of("HOST_PROCFS", "host/proc"));
+        Cli inPod = new Cli(Map.of("HOST_PROCFS", "host/proc"));
         assertRefused("HOST_PROCFS: 'host/proc' is a relative path; give an absolute one", () -> inPod.parse(List.of()));
     }
 

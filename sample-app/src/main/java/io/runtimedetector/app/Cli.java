@@ -1,0 +1,269 @@
+package io.runtimedetector.app;
+
+import io.runtimedetector.DetectorOptions;
+import io.runtimedetector.probe.ProbeConfig;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * The command line: picocli parses {@link CliFlags}; each value then comes from the flag,
+ * else from its {@code RD_} environment variable, else from the declared default, and
+ * is checked into {@link CliOptions}.
+ */
+final class Cli {
+
+    /** Read when neither {@code --proc} nor {@code RD_PROC} is given: the DaemonSet mounts the host's /proc elsewhere. */
+    static final String PROC_ENV = "HOST_PROCFS";
+    static final String NODE_ENV = "NODE_NAME";
+    static final String ENV_PREFIX = "RD_";
+
+    private final Map<String, String> environment;
+
+    /** @param environment where the RD_ variables, {@value #PROC_ENV} and {@value #NODE_ENV} are looked up */
+    Cli(Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
+    }
+
+    /** The generated help, defaults included. */
+    static String help() {
+        return commandLine(new CliFlags()).getUsageMessage(CommandLine.Help.Ansi.OFF);
+    }
+
+    /** The variable that stands in for a flag: {@code --min-duration} is {@code RD_MIN_DURATION}. */
+    static String envName(String flag) {
+        return ENV_PREFIX + flag.substring(2).toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+
+    CliOptions parse(List<String> args) throws UsageException {
+        CliFlags flags = new CliFlags();
+        CommandLine cli = commandLine(flags);
+        ParseResult parsed;
+        try {
+            parsed = cli.parseArgs(args.toArray(String[]::new));
+        } catch (ParameterException e) {
+            throw usage(e, args);
+        }
+        if (cli.isUsageHelpRequested()) {
+            return CliOptions.only(Command.HELP);
+        }
+        if (cli.isVersionHelpRequested()) {
+            return CliOptions.only(Command.VERSION);
+        }
+        return new Values(parsed).options();
+    }
+
+    private static CommandLine commandLine(CliFlags flags) {
+        return new CommandLine(flags)
+                // The last of a repeated single-value flag wins, as with most Unix tools.
+                .setOverwrittenOptionsAllowed(true)
+                // "@file" is an ordinary value here (a path may start with @).
+                .setExpandAtFiles(false)
+                .setAbbreviatedOptionsAllowed(false)
+                .setPosixClusteredShortOptionsAllowed(false);
+    }
+
+    /** picocli's refusal, told the way every other refusal is: the flag, then what is wrong. */
+    private static UsageException usage(ParameterException e, List<String> args) {
+        if (e instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+            String arg = unmatched.getUnmatched().get(0);
+            if (arg.startsWith("--")) {
+                int eq = arg.indexOf('=');
+                String flag = eq < 0 ? arg : arg.substring(0, eq);
+                return new UsageException(flag, "unknown flag");
+            }
+            return new UsageException(arg, "unexpected argument (flags start with --)");
+        }
+        if (e instanceof CommandLine.MissingParameterException missing && !missing.getMissing().isEmpty()) {
+            return new UsageException(nameOf(missing.getMissing().get(0)), "missing value");
+        }
+        ArgSpec spec = e.getArgSpec();
+        if (spec instanceof OptionSpec option) {
+            if (option.arity().max() == 0) {
+                return new UsageException(option.longestName(), "takes no value");
+            }
+            return new UsageException(option.longestName(), e.getMessage());
+        }
+        return new UsageException(args.isEmpty() ? "command line" : String.join(" ", args), e.getMessage());
+    }
+
+    private static String nameOf(ArgSpec spec) {
+        return spec instanceof OptionSpec option ? option.longestName() : spec.paramLabel();
+    }
+
+    /** The values of one parse: flag, else variable, else default; each error names where the value came from. */
+    private final class Values {
+        private final ParseResult parsed;
+
+        Values(ParseResult parsed) {
+            this.parsed = parsed;
+        }
+
+        CliOptions options() throws UsageException {
+            Optional<String> envPrefix = optional("--env-prefix");
+            List<String> envKeys = new ArrayList<>();
+            for (Value v : list("--env", ",")) {
+                envKeys.add(FlagValues.envKey(v.source(), v.text()));
+            }
+            // Sets: a path given twice is one path (the kernel gives each watched file one slot).
+            Set<Path> excluded = new LinkedHashSet<>();
+            for (Value v : list("--exclude-exe", ",")) {
+                excluded.add(FlagValues.kernelPath(v.source(), v.text()));
+            }
+            Set<Path> triggers = new LinkedHashSet<>();
+            for (Value v : list("--open-trigger", ",")) {
+                triggers.add(FlagValues.kernelPath(v.source(), v.text()));
+            }
+            List<Integer> pids = new ArrayList<>();
+            for (Value v : list("--track-pid", ",")) {
+                pids.add(FlagValues.pid(v.source(), v.text()));
+            }
+            Value minDuration = single("--min-duration");
+            Value format = single("--format");
+            Value logLevel = single("--log-level");
+            Optional<Value> stats = optionalValue("--stats-interval");
+            Optional<Value> output = optionalValue("--output");
+
+            checkKernelTables(excluded, triggers);
+            return new CliOptions(Command.RUN,
+                    envPrefix.isPresent() ? Optional.of(FlagValues.envPrefix(source("--env-prefix"), envPrefix.get()))
+                            : Optional.empty(),
+                    envKeys, List.copyOf(excluded),
+                    DurationFlag.parse(minDuration.source(), minDuration.text()),
+                    List.copyOf(triggers), pids, proc(),
+                    FlagValues.format(format.source(), format.text()),
+                    output.isPresent() ? Optional.of(FlagValues.path(output.get().source(), output.get().text()))
+                            : Optional.empty(),
+                    FlagValues.logLevel(logLevel.source(), logLevel.text()),
+                    stats.isPresent() ? Optional.of(FlagValues.positive(stats.get().source(), stats.get().text()))
+                            : Optional.empty(),
+                    kafka(), metrics());
+        }
+
+        private Optional<KafkaOptions> kafka() throws UsageException {
+            Optional<Value> bootstrap = optionalValue("--kafka-bootstrap");
+            Value topic = single("--kafka-topic");
+            Map<String, String> properties = new LinkedHashMap<>();
+            for (Value v : list("--kafka-property", "\n")) {
+                String[] pair = FlagValues.property(v.source(), v.text());
+                properties.put(pair[0], pair[1]);
+            }
+            if (bootstrap.isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.of(new KafkaOptions(FlagValues.nonEmpty(bootstrap.get().source(), bootstrap.get().text()),
+                    FlagValues.nonEmpty(topic.source(), topic.text()), properties, nodeName()));
+        }
+
+        private String nodeName() throws UsageException {
+            Optional<Value> flag = optionalValue("--node-name");
+            if (flag.isPresent()) {
+                return FlagValues.nonEmpty(flag.get().source(), flag.get().text());
+            }
+            String fromEnv = environment.get(NODE_ENV);
+            if (fromEnv != null && !fromEnv.isBlank()) {
+                return fromEnv;
+            }
+            try {
+                return InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
+                throw new UsageException("--node-name", "not given, $" + NODE_ENV + " is not set and the host name"
+                        + " cannot be found (" + e.getMessage() + ")");
+            }
+        }
+
+        private Optional<MetricsOptions> metrics() throws UsageException {
+            Optional<Value> port = optionalValue("--metrics-port");
+            Value address = single("--metrics-address");
+            if (port.isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.of(new MetricsOptions(FlagValues.nonEmpty(address.source(), address.text()),
+                    FlagValues.port(port.get().source(), port.get().text())));
+        }
+
+        private Path proc() throws UsageException {
+            Optional<Value> given = optionalValue("--proc");
+            if (given.isPresent()) {
+                return FlagValues.absolutePath(given.get().source(), given.get().text());
+            }
+            String fromEnv = environment.get(PROC_ENV);
+            if (fromEnv == null || fromEnv.isEmpty()) {
+                return CliOptions.DEFAULT_PROC;
+            }
+            // Reported as the variable, since no flag was given.
+            return FlagValues.absolutePath(PROC_ENV, fromEnv);
+        }
+
+        /** The kernel program has fixed-size tables; /pause is always excluded and takes a slot. */
+        private void checkKernelTables(Set<Path> excluded, Set<Path> triggers) throws UsageException {
+            Set<Path> withPause = new LinkedHashSet<>(excluded);
+            withPause.add(DetectorOptions.ALWAYS_EXCLUDED);
+            if (withPause.size() > ProbeConfig.MAX_EXCLUDED) {
+                throw new UsageException(source("--exclude-exe"), "given for " + (withPause.size() - 1)
+                        + " paths; at most " + (ProbeConfig.MAX_EXCLUDED - 1) + " are supported (/pause is always excluded)");
+            }
+            if (triggers.size() > ProbeConfig.MAX_WATCHED) {
+                throw new UsageException(source("--open-trigger"), "given for " + triggers.size()
+                        + " paths; at most " + ProbeConfig.MAX_WATCHED + " are supported");
+            }
+        }
+
+        private String source(String flag) {
+            return parsed.hasMatchedOption(flag) || !environment.containsKey(envName(flag)) ? flag : envName(flag);
+        }
+
+        private Optional<String> optional(String flag) {
+            return optionalValue(flag).map(Value::text);
+        }
+
+        private Optional<Value> optionalValue(String flag) {
+            if (parsed.hasMatchedOption(flag)) {
+                return Optional.of(new Value(flag, parsed.matchedOptionValue(flag, "")));
+            }
+            String fromEnv = environment.get(envName(flag));
+            return fromEnv == null ? Optional.empty() : Optional.of(new Value(envName(flag), fromEnv));
+        }
+
+        /** A flag with a declared default: present always. */
+        private Value single(String flag) {
+            return optionalValue(flag).orElseGet(() ->
+                    new Value(flag, parsed.commandSpec().findOption(flag).defaultValue()));
+        }
+
+        private List<Value> list(String flag, String separator) {
+            List<Value> values = new ArrayList<>();
+            if (parsed.hasMatchedOption(flag)) {
+                List<String> given = parsed.matchedOption(flag).stringValues();
+                given.forEach(text -> values.add(new Value(flag, text)));
+                return values;
+            }
+            String fromEnv = environment.get(envName(flag));
+            if (fromEnv != null && !fromEnv.isBlank()) {
+                for (String text : fromEnv.split(separator)) {
+                    if (!text.isBlank()) {
+                        values.add(new Value(envName(flag), text.strip()));
+                    }
+                }
+            }
+            return values;
+        }
+    }
+
+    /** One value and where it came from (the flag, or its variable), for the error message. */
+    private record Value(String source, String text) {
+    }
+}
