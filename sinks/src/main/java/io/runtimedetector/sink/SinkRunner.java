@@ -56,12 +56,13 @@ public final class SinkRunner implements AutoCloseable {
      * Attaches every sink to {@code hub}, a source that may be materialized once per sink
      * (a {@code BroadcastHub}'s); the sinks start receiving as soon as it emits. A hub
      * that waits for {@code sinks.size()} consumers before it starts lets no sink miss
-     * the first events.
+     * the first events. One more consumer drains the hub, so that sinks that all gave
+     * up never hold the source back.
      */
     public static SinkRunner attach(Source<ProcessEvent, ?> hub, List<EventSink> sinks, SinkSettings settings,
             Materializer mat) {
         SharedKillSwitch killSwitch = KillSwitches.shared("sink-runner");
-        return attach(hub, sinks, settings, mat, killSwitch);
+        return attach(hub, sinks, settings, mat, killSwitch, CompletableFuture.completedFuture(Done.getInstance()));
     }
 
     /** Runs {@code events}, a source that runs once, into the sinks through a hub of its own. */
@@ -73,14 +74,17 @@ public final class SinkRunner implements AutoCloseable {
             CompletionStage<Done> drained = events.via(killSwitch.flow()).runWith(Sink.ignore(), mat);
             return new SinkRunner(killSwitch, drained.handle(SinkRunner::closedOrFailed), List.of());
         }
-        Source<ProcessEvent, NotUsed> hub = events.via(killSwitch.flow())
-                .toMat(BroadcastHub.of(ProcessEvent.class, sinks.size(), HUB_BUFFER), Keep.right())
+        Pair<CompletionStage<Done>, Source<ProcessEvent, NotUsed>> running = events
+                .watchTermination((notUsed, sourceEnded) -> sourceEnded)
+                .via(killSwitch.flow())
+                .toMat(BroadcastHub.of(ProcessEvent.class, sinks.size(), HUB_BUFFER), Keep.both())
                 .run(mat);
-        return attach(hub, sinks, settings, mat, killSwitch);
+        return attach(running.second(), sinks, settings, mat, killSwitch, running.first());
     }
 
+    /** @param sourceEnded completes when the source behind the hub has terminated; waited for by done() */
     private static SinkRunner attach(Source<ProcessEvent, ?> hub, List<EventSink> sinks, SinkSettings settings,
-            Materializer mat, SharedKillSwitch killSwitch) {
+            Materializer mat, SharedKillSwitch killSwitch, CompletionStage<Done> sourceEnded) {
         List<SinkBranch> branches = sinks.stream().map(sink -> SinkBranch.of(sink, settings)).toList();
         List<CompletableFuture<Done>> ended = new ArrayList<>();
         for (SinkBranch branch : branches) {
@@ -93,6 +97,9 @@ public final class SinkRunner implements AutoCloseable {
             ended.add(running.second().toCompletableFuture()
                     .thenCompose(closedSink -> running.first()).toCompletableFuture());
         }
+        // Attached after the sinks, so that a hub waiting for them is started by them alone.
+        ended.add(hub.via(killSwitch.flow()).runWith(Sink.ignore(), mat).toCompletableFuture());
+        ended.add(sourceEnded.toCompletableFuture());
         CompletionStage<Done> done = CompletableFuture.allOf(ended.toArray(CompletableFuture[]::new))
                 .handle((ok, failure) -> failure)
                 .thenCompose(failure -> firstRealFailure(ended))

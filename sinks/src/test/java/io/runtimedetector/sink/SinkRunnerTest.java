@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -178,9 +179,9 @@ class SinkRunnerTest {
     @Test
     void closeCancelsAnEndlessSourceAndClosesTheSinks() throws Exception {
         InMemorySink sink = new InMemorySink();
-        AtomicBoolean cancelled = new AtomicBoolean();
+        CompletableFuture<Boolean> cancelled = new CompletableFuture<>();
         Source<ProcessEvent, ?> endless = Source.repeat(TestEvents.exec(1))
-                .watchTermination((notUsed, ended) -> ended.whenComplete((done, failure) -> cancelled.set(true)));
+                .watchTermination((notUsed, ended) -> ended.whenComplete((done, failure) -> cancelled.complete(true)));
         SinkRunner runner = SinkRunner.start(endless, List.of(sink), SinkSettings.defaults(), mat);
         assertTrue(sink.awaitCount(10, WAIT));
 
@@ -188,7 +189,8 @@ class SinkRunnerTest {
 
         assertTrue(runner.done().toCompletableFuture().isDone());
         assertFalse(runner.done().toCompletableFuture().isCompletedExceptionally());
-        assertTrue(cancelled.get());
+        // The cancellation reaches the source's own stage just after the runner's.
+        assertTrue(cancelled.get(WAIT.toSeconds(), TimeUnit.SECONDS));
         assertEquals(1, sink.closeCount());
     }
 
