@@ -752,7 +752,7 @@ targets() {
 	hold_exec=$(awk -F'\t' 'NR == 3 {print $8}' "$MEMTSV"); hold_exit=$(awk -F'\t' 'NR == 4 {print $9}' "$MEMTSV")
 	hold_lost=$(awk -F'\t' 'NR == 4 {print $10}' "$MEMTSV")
 	stop_exec=$(kv "$STOP_RESULT" exec); stop_exit=$(kv "$STOP_RESULT" exit); stop_lost=$(kv "$STOP_RESULT" kernel_lost)
-	jmh_gone=$( [ -f "$WORK/jmh.csv" ] && tr -d '"\r' < "$WORK/jmh.csv" | awk -F, '$1 ~ /execExitPairs$/ && $8 == "gone" && $9 == "plain" {printf "%.0f", $5}')
+	jmh_gone=$( [ -f "$WORK/jmh.csv" ] && tr -d '"\r' < "$WORK/jmh.csv" | awk -F, '$1 ~ /execExitPairs$/ && $8 == "gone" && $9 == "plain" {printf "%.0f", $5}' || true)
 	share_w=$(values worst detector proc_share | median)
 	local s_rw s_cpu s_rc s_hold s_stop s_heap s_growth s_lat s_lat_storm s_jmh s_share
 	s_rw=$(awk -v r="$rw" -v f="${fw:-0}" 'BEGIN {print (r >= 0.93 && r >= f - 0.03) ? "met" : "**gap**"}')
