@@ -514,7 +514,7 @@ report() {
 	| OS | Debian $(cat /etc/debian_version 2>/dev/null || echo '?') |
 	| Java | $java_v |
 	| code | $CODE_DESC |
-	| load | 1-minute load average at the start of each storm: median $(values worst bare load1 | median), max $(awk -F'\t' 'NR > 1 {print $16}' "$TSV" | sort -g | tail -1) (the machine is shared: other work adds noise that the alternating rounds spread over all variants)$(foreign_warning) |
+	| load | 1-minute load average at the start of each storm: median $(values worst bare load1 | median), max $(awk -F'\t' 'NR > 1 {print $16}' "$TSV" | sort -g | tail -1) (the machine is shared: other work adds noise that the alternating rounds spread over all variants)$(foreign_warning)$(load_warning) |
 
 	## How it was run
 
@@ -801,6 +801,12 @@ foreign_warning() {
 	awk -F'\t' 'NR > 1 && $18 != "-" && $18 > 0 {n += $18; r[$1]} END {
 		if (n > 0) {s = ""; for (i in r) s = s " " i
 			printf ". **Disturbed:** the detector saw %d events of another storm (another tag) in rounds%s: something else ran storms at the same time, so rates and peer counts of those rounds are off", n, s}}' "$TSV"
+}
+
+# Appended to the load row when the load before the bare storms exceeded the core count:
+# something else took CPU, and a consumer's cost then weighs more than on an idle machine.
+load_warning() {
+	values worst bare load1 | median | awk -v c="$(nproc)" '$1 > c {printf ". **Disturbed:** a median load of %s on %d cores before the bare storms means other work took CPU during this run: the throughput ratios of §1 and the JMH scores of §6 are not comparable with a quiet run; rerun `make bench` on an idle machine", $1, c}'
 }
 
 # gap STATUS TEXT: the text when the status is a gap
