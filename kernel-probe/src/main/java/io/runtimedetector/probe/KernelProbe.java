@@ -44,12 +44,13 @@ public final class KernelProbe implements EventProbe {
     /**
      * Loads the programs with {@code config} and attaches them.
      *
+     * @throws UnsupportedKernelException on a kernel older than 5.8 or without BTF
      * @throws InsufficientPrivilegesException without CAP_BPF+CAP_PERFMON or CAP_SYS_ADMIN
      * @throws ProbeException on any other failure, with the errno text (and the verifier's last lines)
      */
     public static KernelProbe open(ProbeConfig config) {
+        KernelSupport.check();
         Privileges.check();
-        Privileges.checkBtf();
         NativeLibrary.load();
         byte[] object = bpfObject();
         byte[][] watchedPaths = utf8(config.watchedFiles());

@@ -36,8 +36,9 @@ final class HelpText {
               --version               print the version and exit
 
             Flags take their value as --flag value or --flag=value.
-            Exit codes: 0 stopped normally, 1 failed, 2 bad command line, 77 missing
-            privileges. Run as root, or with CAP_BPF and CAP_PERFMON to load the probe plus
+            Exit codes: 0 stopped normally, 1 failed, 2 bad command line, 77 this node cannot
+            run the detector: missing privileges, or a kernel older than 5.8 or without BTF
+            (CONFIG_DEBUG_INFO_BTF). Run as root, or with CAP_BPF and CAP_PERFMON to load the probe plus
             CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH to read other processes' /proc entries.
             """;
 
