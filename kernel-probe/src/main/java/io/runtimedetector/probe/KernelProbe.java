@@ -152,7 +152,8 @@ public final class KernelProbe implements EventProbe {
 
     /**
      * The PID namespace of the procfs in use: that of its pid 1 (a host /proc mounted
-     * in a container reports host pids), else this process' own.
+     * in a container reports host pids), else that of a process at its top, else the
+     * host's, with a warning.
      */
     static long pidNamespaceInode(Path procPath) {
         // Init of the namespace the procfs belongs to; its ns link may be unreadable
@@ -173,10 +174,9 @@ public final class KernelProbe implements EventProbe {
                 }
             }
         } catch (IOException e) {
-            // reported below
+            // falls back below
         }
-        throw new ProbeException("cannot determine the PID namespace of " + procPath
-                + ": no process there whose ns/pid is readable", 2);
+        return HostPidNamespace.fallbackFor(procPath);
     }
 
     private static OptionalLong nsInode(Path link) {
