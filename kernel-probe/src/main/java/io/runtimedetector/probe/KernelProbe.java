@@ -119,6 +119,16 @@ public final class KernelProbe implements EventProbe {
                 reader.decodeErrors());
     }
 
+    /** The distinct pids in the kernel's tracked map now: what tests check the programs leave behind. */
+    synchronized java.util.Set<Integer> trackedPids() {
+        ensureOpen();
+        java.util.Set<Integer> pids = new java.util.TreeSet<>();
+        for (int pid : NativeProbe.trackedPids(handle, config.trackedCapacity())) {
+            pids.add(pid);
+        }
+        return pids;
+    }
+
     /** Stops the reader (completing {@link #events()}), detaches the programs, frees native memory. */
     @Override
     public void close() {
