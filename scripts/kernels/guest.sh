@@ -8,7 +8,7 @@ set -uo pipefail
 
 out="$1"
 # shellcheck source=/dev/null
-. "$out/plan.env"   # REPO JAVA LAUNCHER PROBE_CP ENGINE_CP PROBE_TESTS ENGINE_TESTS APP_JAR STEP_TIMEOUT
+. "$out/plan.env"   # REPO JAVA LAUNCHER PROBE_CP ENGINE_CP PROBE_TESTS ENGINE_TESTS APP_JAR STEP_TIMEOUT TIME_SCALE
 export CI=true
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8
@@ -38,7 +38,8 @@ junit() { # name classpath test-classes-dir
   local name="$1" cp="$2" dir="$3" start rc report tests failed skipped
   start=$(now)
   say "$name: running the *KernelTest classes"
-  timeout --kill-after=30 "$STEP_TIMEOUT" "$JAVA" -cp "$LAUNCHER:$cp" org.junit.platform.console.ConsoleLauncher \
+  timeout --kill-after=30 "$STEP_TIMEOUT" "$JAVA" -Druntimedetector.test.timeScale="$TIME_SCALE" \
+    -cp "$LAUNCHER:$cp" org.junit.platform.console.ConsoleLauncher \
     execute --disable-banner --disable-ansi-colors --details=verbose --fail-if-no-tests \
     --scan-classpath "$dir" --include-classname '^.*KernelTest$' \
     --reports-dir "$out/junit-$name" >"$out/$name.log" 2>&1

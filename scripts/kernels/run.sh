@@ -7,6 +7,7 @@
 #   KERNELS         which of the known kernels to run, e.g. "6.1" (default: all)
 #   KERNEL_TIMEOUT  seconds one guest may run in all (default 3600)
 #   STEP_TIMEOUT    seconds one step in the guest may take (default 1200)
+#   TIME_SCALE      factor on the kernel tests' waits for events in the guest (default 6)
 #   MVN             the Maven command (default "mvn -B -ntp"; add -o to stay offline)
 #   GUEST_MEM       guest memory (default 4G)
 # Exit status: 0 when every step passed on every kernel, 1 otherwise, 2 on setup errors.
@@ -18,6 +19,7 @@ export KERNELS_WORK="$ROOT/.build/kernels"
 MVN="${MVN:-mvn -B -ntp}"
 KERNEL_TIMEOUT="${KERNEL_TIMEOUT:-3600}"
 STEP_TIMEOUT="${STEP_TIMEOUT:-1200}"
+TIME_SCALE="${TIME_SCALE:-6}"
 JUNIT_CONSOLE_VERSION="${JUNIT_CONSOLE_VERSION:-1.11.4}"
 # name  suite  package ("auto": what the suite's linux-image-cloud-amd64 depends on).
 # 5.10: bullseye's own suite stops at 5.10.0-32; its security suite has later builds,
@@ -116,6 +118,7 @@ PROBE_TESTS=$stage/kernel-probe/target/test-classes
 ENGINE_TESTS=$stage/engine/target/test-classes
 APP_JAR=$stage/sample-app/target/sample-app.jar
 STEP_TIMEOUT=$STEP_TIMEOUT
+TIME_SCALE=$TIME_SCALE
 PLAN
   say "$name ($(cat "$kdir/.package")): booting; console in $out/console.log"
   set +e

@@ -31,7 +31,7 @@ class DetectorKernelTest {
 
     private static final String PREFIX = "RDENG_";
     private static final String TAG = "RDENG_ID";
-    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final Duration WAIT = KernelTestSupport.patience(Duration.ofSeconds(10));
 
     @BeforeAll
     static void kernel() {

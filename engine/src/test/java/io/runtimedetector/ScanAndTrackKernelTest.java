@@ -25,7 +25,7 @@ class ScanAndTrackKernelTest {
 
     private static final String PREFIX = "RDSC_";
     private static final String TAG = "RDSC_ID";
-    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Duration WAIT = KernelTestSupport.patience(Duration.ofSeconds(30));
 
     @BeforeAll
     static void kernel() {

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class TrackedMapKernelTest {
 
     private static final String PREFIX = "RDTM_";
-    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Duration WAIT = KernelTestSupport.patience(Duration.ofSeconds(30));
 
     @BeforeEach
     void kernel() {
