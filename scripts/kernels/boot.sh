@@ -23,8 +23,11 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  if mountpoint -q "$ro"; then umount "$ro" || umount -l "$ro"; fi
-  rm -rf "$run"
+  if mountpoint -q "$ro"; then umount "$ro" || umount -l "$ro" || true; fi
+  # Never a recursive delete through a bind of /.
+  if ! mountpoint -q "$ro"; then
+    { rmdir "$ro" && rm -f "$run"/*.sock && rmdir "$run"; } || true
+  fi
 }
 trap cleanup EXIT
 

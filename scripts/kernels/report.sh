@@ -18,6 +18,8 @@ cell() { # results.tsv step -> "passed/tests" or the status
   echo "console launcher, \`CI=true\`, so a skipped test fails), then the sample app end to end"
   echo "(\`detector ready\`, the JSON EXEC and EXIT of a spawned process, exit 0 on SIGTERM)."
   echo "Wall time is boot to power-off under TCG: a pass/fail check, not a benchmark."
+  echo "The helper columns are what \`bpftool feature probe\` finds for raw_tracepoint programs in the"
+  echo "guest. Run it all with \`sudo make test-kernels\`, one kernel with \`sudo KERNELS=6.1 make test-kernels\`."
   echo
   echo "| kernel | package | variant | \`bpf_loop\` | \`bpf_get_current_task_btf\` | kernel-probe | engine | sample app | wall time | result |"
   echo "|---|---|---|---|---|---|---|---|---|---|"

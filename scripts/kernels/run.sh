@@ -52,6 +52,14 @@ fi
 "$ROOT/scripts/install-deps.sh"
 
 mkdir -p "$KERNELS_WORK/lib"
+# A run killed hard (SIGKILL, a host crash) can leave its read-only bind of / behind.
+for stale in "$KERNELS_WORK"/run.*/hostroot; do
+  [ -d "$stale" ] || continue
+  if mountpoint -q "$stale"; then umount "$stale" || umount -l "$stale" || true; fi
+  # Never a recursive delete through a bind of /.
+  mountpoint -q "$stale" && { say "cannot unmount $stale: unmount it by hand"; exit 2; }
+  { rmdir "$stale" && rm -f "$(dirname "$stale")"/*.sock && rmdir "$(dirname "$stale")"; } || true
+done
 say "building the project and the test classpaths"
 (cd "$ROOT" && $MVN -q -DskipTests -DskipITs package dependency:build-classpath \
   -Dmdep.outputFile=target/kernels-classpath.txt -Dmdep.includeScope=test)
