@@ -50,24 +50,42 @@ fi
 # Debian's source package.
 version="$(dpkg-query -W -f='${Version}' libbpf-dev)"
 work="$(mktemp -d)"
-chmod 755 "$work"  # apt-get source downloads as _apt
+chmod 755 "$work"  # _apt must get through to the directories it downloads into
 trap 'rm -rf "$work"' EXIT
 say "building a PIC libbpf.a from Debian's libbpf $version source"
-if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src' /etc/apt/sources.list; then
-  need_root "deb-src for libbpf"
-  codename="$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")"
-  $SUDO tee /etc/apt/sources.list.d/runtime-detector-src.sources >/dev/null <<SRC
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: $codename
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-  $SUDO apt-get update -qq
+# apt-get source needs a deb-src entry. Rather than add one to the machine's own apt
+# sources, apt runs here on a private sources list, lists and cache (and an empty
+# dpkg status), so the machine's apt configuration stays exactly as it was.
+. /etc/os-release
+codename="${VERSION_CODENAME:-bookworm}"
+key=/usr/share/keyrings/debian-archive-keyring.gpg
+suites=("http://deb.debian.org/debian $codename main" "http://deb.debian.org/debian $codename-updates main"
+        "http://deb.debian.org/debian-security $codename-security main")
+if [ "${ID:-debian}" = ubuntu ]; then
+  key=/usr/share/keyrings/ubuntu-archive-keyring.gpg
+  suites=("http://archive.ubuntu.com/ubuntu $codename main universe"
+          "http://archive.ubuntu.com/ubuntu $codename-updates main universe"
+          "http://security.ubuntu.com/ubuntu $codename-security main universe")
 fi
-(cd "$work" && apt-get source -qq --download-only "libbpf=$version" >/dev/null 2>&1 \
-  || apt-get source -qq --download-only libbpf >/dev/null)
-tar -C "$work" -xzf "$work"/libbpf_*.orig.tar.gz
+apt_dir="$work/apt"
+mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
+printf "deb-src [signed-by=$key] %s\n" "${suites[@]}" >"$apt_dir/sources.list"
+: >"$apt_dir/status"
+mkdir -p "$work/download"
+# As root, apt downloads as _apt, which must be able to write there.
+chown -R _apt:root "$apt_dir/lists" "$apt_dir/cache" "$work/download" 2>/dev/null || true
+APT_PRIVATE=(
+  -o Dir::Etc::sourcelist="$apt_dir/sources.list"
+  -o Dir::Etc::sourceparts=/dev/null
+  -o Dir::State::Lists="$apt_dir/lists"
+  -o Dir::State::status="$apt_dir/status"
+  -o Dir::Cache="$apt_dir/cache"
+  -o Acquire::Languages=none
+)
+apt-get "${APT_PRIVATE[@]}" -qq update
+(cd "$work/download" && apt-get "${APT_PRIVATE[@]}" source -qq --download-only "libbpf=$version" >/dev/null 2>&1 \
+  || apt-get "${APT_PRIVATE[@]}" source -qq --download-only libbpf >/dev/null)
+tar -C "$work" -xzf "$work"/download/libbpf_*.orig.tar.gz
 src="$(find "$work" -maxdepth 2 -type d -name src -path '*libbpf*' | head -n1)"
 mkdir -p "$work/obj"
 make -s -C "$src" -j"$(nproc)" BUILD_STATIC_ONLY=1 OBJDIR="$work/obj" EXTRA_CFLAGS="-fPIC -O2" \

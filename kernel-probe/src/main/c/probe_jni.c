@@ -613,3 +613,42 @@ JNIEXPORT jintArray JNICALL Java_io_runtimedetector_probe_NativeProbe_layout(JNI
 		(*env)->SetIntArrayRegion(env, out, 0, n, layout);
 	return out;
 }
+
+/*
+ * The pids in the tracked map, at most max of them: lets the kernel tests check what
+ * the programs left behind (a failed exec, an exec by a non-leader thread). The map may
+ * change during the walk; a key deleted under it restarts the walk from the start, so
+ * a pid can repeat, which callers comparing sets do not mind.
+ */
+JNIEXPORT jintArray JNICALL Java_io_runtimedetector_probe_NativeProbe_trackedPids(
+	JNIEnv *env, jclass cls, jlong handle, jint max)
+{
+	struct rd_probe *p = (struct rd_probe *)(intptr_t)handle;
+	__u32 key, next, *pids;
+	jintArray out;
+	jint n = 0;
+	int err;
+
+	pids = calloc(max > 0 ? max : 1, sizeof(*pids));
+	if (!pids) {
+		throw_probe(env, ENOMEM, "out of memory");
+		return NULL;
+	}
+	err = bpf_map_get_next_key(p->tracked_fd, NULL, &next);
+	while (!err && n < max) {
+		pids[n++] = next;
+		key = next;
+		err = bpf_map_get_next_key(p->tracked_fd, &key, &next);
+	}
+	if (err && errno != ENOENT) {
+		err = errno;
+		free(pids);
+		throw_probe(env, err, "cannot read the tracked map: %s", strerror(err));
+		return NULL;
+	}
+	out = (*env)->NewIntArray(env, n);
+	if (out)
+		(*env)->SetIntArrayRegion(env, out, 0, n, (const jint *)pids);
+	free(pids);
+	return out;
+}

@@ -32,7 +32,7 @@ class DetectorKernelTest {
 
     private static final String PREFIX = "RDENG_";
     private static final String TAG = "RDENG_ID";
-    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final Duration WAIT = KernelTestSupport.patience(Duration.ofSeconds(10));
 
     @BeforeAll
     static void kernel() {
@@ -151,9 +151,12 @@ class DetectorKernelTest {
 
     @Test
     void processShorterThanTheMinimumDurationGivesNothing() throws Exception {
-        try (Running r = new Running(options().minDuration(Duration.ofMillis(700)))) {
+        // Lifetimes stretch with a slow machine (a qemu guest): so do the bounds.
+        Duration minimum = KernelTestSupport.patience(Duration.ofMillis(700));
+        String slowSeconds = Double.toString(KernelTestSupport.patience(Duration.ofMillis(1200)).toMillis() / 1000.0);
+        try (Running r = new Running(options().minDuration(minimum))) {
             Process quick = TestProcesses.start(Map.of(TAG, tag()), "/bin/sleep", "0.05");
-            Process slow = TestProcesses.start(Map.of(TAG, tag()), "/bin/sleep", "1.2");
+            Process slow = TestProcesses.start(Map.of(TAG, tag()), "/bin/sleep", slowSeconds);
             TestProcesses.waitFor(quick);
             ProcessEvent exec = r.await(EventType.EXEC, slow.pid());
             TestProcesses.waitFor(slow);
@@ -265,11 +268,11 @@ class DetectorKernelTest {
     @Test
     void processRunningBeforeStartIsFoundByTheScan() throws Exception {
         String tag = tag();
-        Process before = TestProcesses.start(Map.of(TAG, tag), "/bin/sleep", "30");
-        Process unrelated = TestProcesses.start(Map.of("NOT_RDENG", "1"), "/bin/sleep", "30");
+        Process before = TestProcesses.start(Map.of(TAG, tag), "/bin/sleep", "600");
+        Process unrelated = TestProcesses.start(Map.of("NOT_RDENG", "1"), "/bin/sleep", "600");
         try (Running r = new Running(options())) {
             ProcessEvent exec = r.await(EventType.EXEC, before.pid());
-            assertEquals(List.of("/bin/sleep", "30"), exec.process().cmdLine());
+            assertEquals(List.of("/bin/sleep", "600"), exec.process().cmdLine());
             assertEquals(tag, exec.process().envs().get(TAG));
             assertEquals("/usr/bin/sleep", exec.process().exePath());
 
@@ -289,7 +292,7 @@ class DetectorKernelTest {
 
     @Test
     void trackedPidIsFollowedWithoutAPrefix() throws Exception {
-        Process untagged = TestProcesses.start(Map.of("NOT_RDENG", "1"), "/bin/sleep", "30");
+        Process untagged = TestProcesses.start(Map.of("NOT_RDENG", "1"), "/bin/sleep", "600");
         try (Running r = new Running(options())) {
             r.detector.trackProcesses(List.of((int) untagged.pid()));
             r.barrier();
@@ -297,7 +300,7 @@ class DetectorKernelTest {
             ProcessEvent exit = r.await(EventType.EXIT, untagged.pid());
             assertEquals(List.of(EventType.EXIT), r.ofPid(untagged.pid()).stream().map(ProcessEvent::type).toList(),
                     "followed on request: no EXEC of its own");
-            assertEquals(List.of("/bin/sleep", "30"), exit.process().cmdLine());
+            assertEquals(List.of("/bin/sleep", "600"), exit.process().cmdLine());
         } finally {
             untagged.destroyForcibly();
         }

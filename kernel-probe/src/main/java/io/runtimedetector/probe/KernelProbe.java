@@ -47,12 +47,13 @@ public final class KernelProbe implements EventProbe {
     /**
      * Loads the programs with {@code config} and attaches them.
      *
+     * @throws UnsupportedKernelException on a kernel older than 5.8 or without BTF
      * @throws InsufficientPrivilegesException without CAP_BPF+CAP_PERFMON or CAP_SYS_ADMIN
      * @throws ProbeException on any other failure, with the errno text (and the verifier's last lines)
      */
     public static KernelProbe open(ProbeConfig config) {
+        KernelSupport.check();
         Privileges.check();
-        Privileges.checkBtf();
         NativeLibrary.load();
         byte[][] watchedPaths = utf8(config.watchedFiles());
         long handle = NativeProbe.open(config.bpfVariant().ordinal(), config.envPrefix().getBytes(StandardCharsets.UTF_8),
@@ -136,6 +137,16 @@ public final class KernelProbe implements EventProbe {
                 reader.decodeErrors(), reader.queueStats(), reader.recordSizes());
     }
 
+    /** The distinct pids in the kernel's tracked map now: what tests check the programs leave behind. */
+    synchronized java.util.Set<Integer> trackedPids() {
+        ensureOpen();
+        java.util.Set<Integer> pids = new java.util.TreeSet<>();
+        for (int pid : NativeProbe.trackedPids(handle, config.trackedCapacity())) {
+            pids.add(pid);
+        }
+        return pids;
+    }
+
     /** Stops the reader (completing {@link #events()}), detaches the programs, frees native memory. */
     @Override
     public void close() {
@@ -158,7 +169,8 @@ public final class KernelProbe implements EventProbe {
 
     /**
      * The PID namespace of the procfs in use: that of its pid 1 (a host /proc mounted
-     * in a container reports host pids), else this process' own.
+     * in a container reports host pids), else that of a process at its top, else the
+     * host's, with a warning.
      */
     static long pidNamespaceInode(Path procPath) {
         // Init of the namespace the procfs belongs to; its ns link may be unreadable
@@ -179,10 +191,9 @@ public final class KernelProbe implements EventProbe {
                 }
             }
         } catch (IOException e) {
-            // reported below
+            // falls back below
         }
-        throw new ProbeException("cannot determine the PID namespace of " + procPath
-                + ": no process there whose ns/pid is readable", 2);
+        return HostPidNamespace.fallbackFor(procPath);
     }
 
     private static OptionalLong nsInode(Path link) {

@@ -52,4 +52,7 @@ final class NativeProbe {
 
     /** sizeof/offsetof values of the shared header, for {@link EventLayout} checks. */
     static native int[] layout();
+
+    /** Up to {@code max} pids now in the tracked map (a pid may repeat if the map changes meanwhile). */
+    static native int[] trackedPids(long handle, int max);
 }

@@ -43,12 +43,4 @@ final class Privileges {
         }
         return -1L;
     }
-
-    /** @throws ProbeException when the kernel exposes no BTF, which CO-RE needs */
-    static void checkBtf() {
-        if (!Files.isReadable(Path.of("/sys/kernel/btf/vmlinux"))) {
-            throw new ProbeException("this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): "
-                    + "runtime-detector needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.8 or newer)", 2);
-        }
-    }
 }

@@ -111,7 +111,7 @@ class ExecImageKernelTest {
             Process p = sleeper(Map.of("RDIM_ID", "6"), "/usr/sbin/chroot", bindTarget.toString(), "/bin/sleep", "30");
             try {
                 RawEvent exec = h.await(e -> e.type() == RawEventType.EXEC && e.pid() == (int) p.pid()
-                        && e.filename().equals("/bin/sleep"), Duration.ofSeconds(10));
+                        && e.filename().equals("/bin/sleep"), KernelTestSupport.patience(Duration.ofSeconds(10)));
                 String inside = Path.of("/bin/sleep").toRealPath().toString();
                 assertEquals(inside, exec.exePath(), "from the process' root");
                 assertEquals(bindTarget + inside, procExe(p), "the host's view goes through the jail");
@@ -131,7 +131,7 @@ class ExecImageKernelTest {
             Process p = sleeper(Map.of("RDIM_ID", "3"), "/bin/bash", "-c", script);
             try {
                 RawEvent second = h.await(e -> e.type() == RawEventType.EXEC && e.pid() == (int) p.pid()
-                        && e.filename().startsWith("/proc/self/fd/"), Duration.ofSeconds(10));
+                        && e.filename().startsWith("/proc/self/fd/"), KernelTestSupport.patience(Duration.ofSeconds(10)));
                 assertTrue(second.has(RawEvent.FLAG_EXE_DELETED), "flags " + second.flags());
                 assertEquals(copy + " (deleted)", second.exePath());
                 assertEquals(procExe(p), second.exePath());
@@ -151,7 +151,7 @@ class ExecImageKernelTest {
                     "APP_MODEL", "not this one", "LONG", longValue), "/bin/true");
             TestProcesses.waitFor(p);
             RawEvent exec = h.await(e -> e.type() == RawEventType.EXEC && e.filename().equals("/bin/true")
-                    && e.pid() == (int) p.pid(), Duration.ofSeconds(10));
+                    && e.pid() == (int) p.pid(), KernelTestSupport.patience(Duration.ofSeconds(10)));
             if (h.probe.variant().maxEnvStrings() < 500) {
                 // Past the bounded scan: passed on as unsure, and the record says its values are partial.
                 assertTrue(exec.has(RawEvent.FLAG_ENV_UNSURE), "flags " + exec.flags());
@@ -193,7 +193,7 @@ class ExecImageKernelTest {
             Process p = TestProcesses.start(Map.of("RDIM_ID", "4"), "/bin/sh", "-c", script);
             assertEquals(0, TestProcesses.waitFor(p));
             RawEvent exec = h.await(e -> e.type() == RawEventType.EXEC && e.pid() == (int) p.pid()
-                    && e.filename().equals("/bin/sleep"), Duration.ofSeconds(10));
+                    && e.filename().equals("/bin/sleep"), KernelTestSupport.patience(Duration.ofSeconds(10)));
             long inode = (Long) Files.getAttribute(group, "unix:ino");
             assertEquals(inode, exec.cgroupId());
             RawEvent exit = h.await(RawEventType.EXIT, (int) p.pid());

@@ -3,6 +3,7 @@ package io.runtimedetector.probe;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -11,7 +12,36 @@ import org.junit.jupiter.api.Assumptions;
  */
 public final class KernelTestSupport {
 
+    /**
+     * Multiplies the kernel tests' waits (a positive number, 1 by default): the qemu guests
+     * of {@code make test-kernels} run 10 to 50 times slower than the host.
+     */
+    public static final String TIME_SCALE_PROPERTY = "runtimedetector.test.timeScale";
+
     private KernelTestSupport() {
+    }
+
+    /**
+     * How many processes a volume test starts: {@code n} on the host, fewer in a slow
+     * guest ({@value #TIME_SCALE_PROPERTY} above 1), where each costs as much more time.
+     */
+    public static int volume(int n) {
+        double factor = patience(Duration.ofMillis(1000)).toMillis() / 1000.0;
+        return Math.max(100, (int) (n / factor));
+    }
+
+    /** {@code wait} scaled by {@value #TIME_SCALE_PROPERTY}. */
+    public static Duration patience(Duration wait) {
+        String scale = System.getProperty(TIME_SCALE_PROPERTY, "1");
+        try {
+            double factor = Double.parseDouble(scale);
+            if (factor > 0) {
+                return Duration.ofMillis((long) (wait.toMillis() * factor));
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(TIME_SCALE_PROPERTY + ": not a positive number: " + scale);
     }
 
     /** Call first in every kernel test (or in a {@code @BeforeAll}). */

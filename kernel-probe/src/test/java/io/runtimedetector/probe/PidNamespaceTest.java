@@ -1,14 +1,20 @@
 package io.runtimedetector.probe;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * Which PID namespace a procfs stands for: the one whose pids the kernel must report.
@@ -48,9 +54,36 @@ class PidNamespaceTest {
     }
 
     @Test
-    void noWitnessIsAClearError() throws IOException {
+    void noWitnessFallsBackToTheHostNamespaceWithOneWarning() throws IOException {
         process(40, "40\t1");
-        ProbeException e = assertThrows(ProbeException.class, () -> KernelProbe.pidNamespaceInode(proc));
-        assertTrue(e.getMessage().contains("cannot determine the PID namespace of " + proc), e.getMessage());
+        Logger logger = (Logger) LoggerFactory.getLogger(KernelProbe.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        try {
+            assertEquals(HostPidNamespace.INODE, KernelProbe.pidNamespaceInode(proc));
+        } finally {
+            logger.detachAppender(logged);
+        }
+        List<ILoggingEvent> warnings = logged.list.stream().filter(e -> e.getLevel() == Level.WARN).toList();
+        assertEquals(1, warnings.size(), warnings.toString());
+        String message = warnings.get(0).getFormattedMessage();
+        assertTrue(message.contains(proc.toString()) && message.contains("host's PID namespace"), message);
+    }
+
+    @Test
+    void theFallbackIsTheInodeOfTheInitialNamespace() throws IOException {
+        // A JVM on the host (one NSpid entry) is in the initial namespace; its own link shows the inode.
+        Assumptions.assumeTrue(isInitialNamespace(), "this JVM runs in a nested PID namespace");
+        assertEquals(HostPidNamespace.INODE, inode(Path.of("/proc/self/ns/pid")));
+    }
+
+    private static boolean isInitialNamespace() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("NSpid:")) {
+                return line.substring(6).trim().split("\\s+").length == 1;
+            }
+        }
+        return false;
     }
 }

@@ -49,7 +49,7 @@ final class ProbeHarness implements AutoCloseable {
     }
 
     RawEvent await(RawEventType type, int pid) throws InterruptedException {
-        return await(e -> e.type() == type && e.pid() == pid, Duration.ofSeconds(10));
+        return await(e -> e.type() == type && e.pid() == pid, KernelTestSupport.patience(Duration.ofSeconds(10)));
     }
 
     /** Every event of {@code pid} seen so far (call after an event known to come later). */

@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
                     + " command line wins. Repeatable flags take several values from one variable, separated by"
                     + " commas (RD_KAFKA_PROPERTY: by newlines, since values may hold commas).",
             "Exit codes: 0 stopped normally (also on SIGTERM), 1 failed, 2 bad command line, 74 events could"
-                    + " not be written (stdout closed, --output failed), 77 missing privileges.",
+                    + " not be written (stdout closed, --output failed), 77 this node cannot run the detector:"
+                    + " missing privileges, or a kernel older than 5.8 or without BTF (CONFIG_DEBUG_INFO_BTF).",
             "Run as root, or with CAP_BPF and CAP_PERFMON to load the probe plus CAP_SYS_PTRACE and"
                     + " CAP_DAC_READ_SEARCH to read other processes' /proc entries."})
 final class CliFlags {

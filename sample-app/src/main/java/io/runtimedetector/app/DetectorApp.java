@@ -4,6 +4,7 @@ import io.runtimedetector.Detector;
 import io.runtimedetector.DetectorOptions;
 import io.runtimedetector.probe.InsufficientPrivilegesException;
 import io.runtimedetector.probe.ProbeException;
+import io.runtimedetector.probe.UnsupportedKernelException;
 import io.runtimedetector.sink.EventSink;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.runtimedetector.micrometer.DetectorMeterBinder;
@@ -158,6 +159,9 @@ final class DetectorApp {
         } catch (InsufficientPrivilegesException e) {
             // Already the one sentence for the user, naming the capabilities.
             return failedToStart(shutdown, detector, sentence(e.getMessage()), ExitCode.NO_PRIVILEGES);
+        } catch (UnsupportedKernelException e) {
+            // One sentence naming the minimum or CONFIG_DEBUG_INFO_BTF; retrying will not help either.
+            return failedToStart(shutdown, detector, sentence(e.getMessage()), ExitCode.UNSUPPORTED_KERNEL);
         } catch (ProbeException e) {
             return failedToStart(shutdown, detector, Main.PROGRAM + ": " + oneLine(e.getMessage()), ExitCode.FAILED);
         } catch (RuntimeException | LinkageError e) {
