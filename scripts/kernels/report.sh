@@ -35,7 +35,7 @@ cell() { # results.tsv step -> "passed/tests" or the status
     helper() { awk -v h="$1" '$1 == h { print $2 }' "$out/helpers.txt" 2>/dev/null; }
     wall="$(cat "$out/wall-seconds" 2>/dev/null || echo '?') s"
     if grep -q $'\tfail\t' "$res" || [ ! -s "$res" ]; then result="❌ fail"; else result="✅ pass"; fi
-    echo "| ${release:-$name} | \`$pkg\` | ${variant:-default (one program)} | $(helper bpf_loop) | $(helper bpf_get_current_task_btf) | $(cell "$res" kernel-probe) | $(cell "$res" engine) | $(cell "$res" sample-app) | $wall | $result |"
+    echo "| ${release:-$name} | \`$pkg\` | ${variant:-not logged} | $(helper bpf_loop) | $(helper bpf_get_current_task_btf) | $(cell "$res" kernel-probe) | $(cell "$res" engine) | $(cell "$res" sample-app) | $wall | $result |"
   done
   echo
   for name in "$@"; do

@@ -25,15 +25,11 @@ final class RawEventDecoder {
      * @param onError told about each record that could not be decoded
      */
     static List<RawEvent> decodeBatch(ByteBuffer batch, Consumer<String> onError) {
-        return decodeBatch(batch, onError, null, null);
+        return decodeBatch(batch, onError, null);
     }
 
-    /**
-     * @param paths shares executable paths between events, or null
-     * @param tally told the type and size of every record, or null
-     */
-    static List<RawEvent> decodeBatch(ByteBuffer batch, Consumer<String> onError, PathCache paths,
-            RecordTally tally) {
+    /** @param tally told the type and size of every record, or null */
+    static List<RawEvent> decodeBatch(ByteBuffer batch, Consumer<String> onError, RecordTally tally) {
         ByteBuffer buf = batch.duplicate().order(ByteOrder.nativeOrder());
         List<RawEvent> out = new ArrayList<>();
         int pos = 0;
@@ -48,7 +44,7 @@ final class RawEventDecoder {
                 tally.add(buf.getInt(pos + EventLayout.RECORD_HDR + EventLayout.TYPE), len);
             }
             try {
-                out.add(decode(buf.slice(pos + EventLayout.RECORD_HDR, len).order(ByteOrder.nativeOrder()), paths));
+                out.add(decode(buf.slice(pos + EventLayout.RECORD_HDR, len).order(ByteOrder.nativeOrder())));
             } catch (IllegalArgumentException e) {
                 onError.accept(e.getMessage());
             }
@@ -59,14 +55,6 @@ final class RawEventDecoder {
 
     /** Decodes one event; {@code e} holds exactly the bytes the kernel submitted. */
     static RawEvent decode(ByteBuffer e) {
-        return decode(e, null);
-    }
-
-    /**
-     * @param paths where executable paths are shared between events, so that thousands of
-     *              processes running one binary hold one string; null for none
-     */
-    static RawEvent decode(ByteBuffer e, PathCache paths) {
         if (e.limit() < EventLayout.HDR_SIZE) {
             throw new IllegalArgumentException("event of " + e.limit() + " bytes is shorter than the header");
         }
@@ -84,7 +72,7 @@ final class RawEventDecoder {
         int at = EventLayout.DATA;
         Map<String, String> envs = envsLen == 0 ? Map.of() : envs(e, at, envsLen);
         at += envsLen;
-        String filename = filenameLen == 0 ? "" : shared(paths, string(e, at, filenameLen));
+        String filename = filenameLen == 0 ? "" : string(e, at, filenameLen);
         at += filenameLen;
         List<String> args = splitNul(e, at, argsLen);
         at += argsLen;
@@ -92,7 +80,7 @@ final class RawEventDecoder {
         if (exeLen > 0) {
             exePath = string(e, at, exeLen);
             // What /proc/PID/exe shows for an unlinked binary, so both sources agree.
-            exePath = shared(paths, (flags & RawEvent.FLAG_EXE_DELETED) != 0 ? exePath + " (deleted)" : exePath);
+            exePath = (flags & RawEvent.FLAG_EXE_DELETED) != 0 ? exePath + " (deleted)" : exePath;
         }
         return new RawEvent(type,
                 flags,
@@ -119,10 +107,6 @@ final class RawEventDecoder {
             throw new IllegalArgumentException("a section of " + len + " bytes, at most " + max + " are sent");
         }
         return len;
-    }
-
-    private static String shared(PathCache paths, String s) {
-        return paths == null ? s : paths.share(s);
     }
 
     /** KEY=VALUE strings, each NUL-terminated; a value cut by the kernel keeps what arrived. */

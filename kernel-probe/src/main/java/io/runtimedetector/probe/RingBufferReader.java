@@ -25,7 +25,6 @@ final class RingBufferReader {
     private final int drainMillis;
     private final ByteBuffer batch;
     private final EventQueue queue;
-    private final PathCache paths = new PathCache(4096);
     private final RecordTally tally = new RecordTally();
     private final AtomicLong eventsRead = new AtomicLong();
     private final AtomicLong decodeErrors = new AtomicLong();
@@ -115,7 +114,7 @@ final class RingBufferReader {
                     continue;
                 }
                 batch.limit(bytes);
-                List<RawEvent> events = RawEventDecoder.decodeBatch(batch, this::decodeError, paths, tally);
+                List<RawEvent> events = RawEventDecoder.decodeBatch(batch, this::decodeError, tally);
                 eventsRead.addAndGet(events.size());
                 if (!events.isEmpty()) {
                     hand(events);

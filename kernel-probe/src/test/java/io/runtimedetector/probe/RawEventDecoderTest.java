@@ -1,7 +1,6 @@
 package io.runtimedetector.probe;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.ByteBuffer;
@@ -91,15 +90,6 @@ class RawEventDecoderTest {
     void anUnlinkedBinaryReadsAsProcShowsIt() {
         ByteBuffer e = event(1, RawEvent.FLAG_EXE_DELETED, "", "/tmp/x", "x\0", "/tmp/x");
         assertEquals("/tmp/x (deleted)", RawEventDecoder.decode(e).exePath());
-    }
-
-    @Test
-    void eventsOfOneBinaryShareOnePathString() {
-        PathCache paths = new PathCache(16);
-        RawEvent a = RawEventDecoder.decode(event(1, 0, "", "/bin/sh", "", "/usr/bin/dash"), paths);
-        RawEvent b = RawEventDecoder.decode(event(1, 0, "", "/bin/sh", "", "/usr/bin/dash"), paths);
-        assertSame(a.exePath(), b.exePath());
-        assertSame(a.filename(), b.filename());
     }
 
     @Test

@@ -51,6 +51,18 @@ class RawEventSourceKernelTest {
         return p;
     }
 
+    /** Demands everything, then takes batches until the loop's events are all in (or a generous wait is over). */
+    private static List<List<RawEvent>> receiveLoop(TestSubscriber.Probe<List<RawEvent>> sub, Process shell,
+            long expected) {
+        sub.request(1_000_000);
+        List<List<RawEvent>> got = new ArrayList<>();
+        long deadline = System.nanoTime() + KernelTestSupport.patience(Duration.ofSeconds(20)).toNanos();
+        while (eventsOf(got, shell.pid()) < expected && System.nanoTime() < deadline) {
+            got.addAll(sub.receiveWithin(Duration.ofMillis(500), 1_000_000));
+        }
+        return got;
+    }
+
     private static long eventsOf(List<List<RawEvent>> batches, long shellPid) {
         return batches.stream().flatMap(List::stream).filter(e -> e.pid() == shellPid || e.ppid() == shellPid).count();
     }
@@ -69,13 +81,8 @@ class RawEventSourceKernelTest {
             int n = KernelTestSupport.volume(3000);
             Process shell = loop(n, "RDST_ID");
 
-            sub.request(1_000_000);
-            List<List<RawEvent>> got = new ArrayList<>();
             long expected = 3L * n + 2;
-            long deadline = System.nanoTime() + KernelTestSupport.patience(Duration.ofSeconds(20)).toNanos();
-            while (eventsOf(got, shell.pid()) < expected && System.nanoTime() < deadline) {
-                got.addAll(sub.receiveWithin(Duration.ofMillis(500), 1_000_000));
-            }
+            List<List<RawEvent>> got = receiveLoop(sub, shell, expected);
             assertEquals(expected, eventsOf(got, shell.pid()), "every FORK, EXEC and EXIT of the loop");
             assertEquals(0, probe.counters().ringBufferLost());
             assertTrue(probe.counters().queue().highWater() > n / 3,
@@ -96,13 +103,8 @@ class RawEventSourceKernelTest {
             assertEquals(0, probe.counters().eventsRead(), "nothing was read yet");
 
             TestSubscriber.Probe<List<RawEvent>> sub = probe.events().runWith(TestSink.probe(system), system);
-            sub.request(1_000_000);
-            List<List<RawEvent>> got = new ArrayList<>();
             long expected = 3L * n + 2;
-            long deadline = System.nanoTime() + KernelTestSupport.patience(Duration.ofSeconds(20)).toNanos();
-            while (eventsOf(got, shell.pid()) < expected && System.nanoTime() < deadline) {
-                got.addAll(sub.receiveWithin(Duration.ofMillis(500), 1_000_000));
-            }
+            List<List<RawEvent>> got = receiveLoop(sub, shell, expected);
             assertEquals(0, probe.counters().ringBufferLost(), "the ring held them all");
             assertEquals(expected, eventsOf(got, shell.pid()));
         }
