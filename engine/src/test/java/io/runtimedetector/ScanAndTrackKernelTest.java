@@ -39,17 +39,8 @@ class ScanAndTrackKernelTest {
 
     private static ProcessEvent await(InMemorySink sink, Predicate<ProcessEvent> what, String description)
             throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            for (ProcessEvent e : sink.events()) {
-                if (what.test(e)) {
-                    return e;
-                }
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no " + description + " within " + WAIT.toSeconds() + " s; got "
-                + sink.events().stream().map(e -> e.type() + ":" + e.pid()).toList());
+        return sink.await(what, WAIT).orElseThrow(() -> new AssertionError("no " + description + " within "
+                + WAIT.toSeconds() + " s; got " + sink.events().stream().map(e -> e.type() + ":" + e.pid()).toList()));
     }
 
     private static ProcessEvent await(InMemorySink sink, EventType type, long pid) throws InterruptedException {

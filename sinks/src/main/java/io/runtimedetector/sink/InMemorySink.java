@@ -4,6 +4,8 @@ import io.runtimedetector.event.ProcessEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Keeps every event in memory, for tests and for embedding code that inspects events
@@ -59,6 +61,28 @@ public final class InMemorySink implements EventSink {
             wait(Math.max(1, left / 1_000_000));
         }
         return true;
+    }
+
+    /**
+     * Waits for the first event, among those received so far and arriving within the
+     * timeout, that {@code match} accepts.
+     */
+    public synchronized Optional<ProcessEvent> await(Predicate<ProcessEvent> match, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int seen = 0;
+        while (true) {
+            for (; seen < events.size(); seen++) {
+                if (match.test(events.get(seen))) {
+                    return Optional.of(events.get(seen));
+                }
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return Optional.empty();
+            }
+            wait(Math.max(1, left / 1_000_000));
+        }
     }
 
     @Override

@@ -37,4 +37,16 @@ class InMemorySinkTest {
         assertEquals(1, before.size());
         assertEquals(2, sink.count());
     }
+
+    @Test
+    void awaitFindsAnEventAlreadyThereOrOneThatArrivesAndGivesUpAfterTheTimeout() throws Exception {
+        InMemorySink sink = new InMemorySink();
+        sink.accept(TestEvents.exec(1));
+        assertEquals(1, sink.await(e -> e.pid() == 1, Duration.ZERO).orElseThrow().pid());
+        Thread later = new Thread(() -> sink.accept(TestEvents.exec(2)));
+        later.start();
+        assertEquals(2, sink.await(e -> e.pid() == 2, Duration.ofSeconds(10)).orElseThrow().pid());
+        later.join();
+        assertTrue(sink.await(e -> e.pid() == 3, Duration.ofMillis(50)).isEmpty());
+    }
 }
