@@ -67,19 +67,23 @@ class ProbeLifecycleKernelTest {
         return out;
     }
 
+    /** The ids of every eBPF program loaded on the machine: the lines {@code ID: type name ...}. */
+    private static Set<Integer> loadedProgramIds() throws IOException, InterruptedException {
+        Set<Integer> ids = new HashSet<>();
+        for (String line : bpftool("prog", "show").lines().toList()) {
+            if (!line.isEmpty() && Character.isDigit(line.charAt(0))) {
+                ids.add(Integer.parseInt(line.substring(0, line.indexOf(':'))));
+            }
+        }
+        return ids;
+    }
+
     /** Waits until none of these programs is loaded any more (the kernel frees them asynchronously). */
     private static void awaitUnloaded(Set<Integer> ids, String what) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (true) {
-            Set<Integer> left = new HashSet<>();
-            for (String line : bpftool("prog", "show").lines().toList()) {
-                if (!line.isEmpty() && Character.isDigit(line.charAt(0))) {
-                    int id = Integer.parseInt(line.substring(0, line.indexOf(':')));
-                    if (ids.contains(id)) {
-                        left.add(id);
-                    }
-                }
-            }
+            Set<Integer> left = new HashSet<>(ids);
+            left.retainAll(loadedProgramIds());
             if (left.isEmpty()) {
                 return;
             }
