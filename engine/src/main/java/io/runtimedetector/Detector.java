@@ -69,6 +69,8 @@ public final class Detector implements AutoCloseable {
     private final ActorSystem<?> system;
     private final boolean ownsSystem;
     private final Engine engine;
+    /** The engine's dispatcher, for the streams between the probe and the sinks' threads. */
+    private final org.apache.pekko.stream.Attributes streamAttributes;
     private final BoundedSourceQueue<ProcessEvent> outputQueue;
     private final Source<ProcessEvent, NotUsed> hub;
     private final SinkRunner sinkRunner;
@@ -85,18 +87,20 @@ public final class Detector implements AutoCloseable {
         this.ownsSystem = options.actorSystem().isEmpty();
         this.system = options.actorSystem().orElseGet(Detector::ownSystem);
         this.engine = new Engine(options);
+        this.streamAttributes = Engine.streamAttributes(system);
         Pair<Pair<BoundedSourceQueue<ProcessEvent>, CompletionStage<Done>>, Source<ProcessEvent, NotUsed>> out =
                 Source.<ProcessEvent>queue(options.outputBufferSize())
                         .watchTermination(Keep.both())
                         // The one fan-out: every sink and every events() consumer reads this hub.
                         // It starts once each sink is attached, so that none misses the first events.
                         .toMat(BroadcastHub.of(ProcessEvent.class, options.sinks().size(), HUB_BUFFER), Keep.both())
+                        .addAttributes(streamAttributes)
                         .run(system);
         this.outputQueue = out.first().first();
         this.hub = out.second();
         // Sinks attach before any event exists, so that they see every one of them.
         this.sinkRunner = options.sinks().isEmpty() ? null
-                : SinkRunner.attach(hub, options.sinks(), options.sinkSettings(), materializer());
+                : SinkRunner.attach(hub, options.sinks(), options.sinkSettings(), materializer(), streamAttributes);
         CompletionStage<Done> outputEnded = out.first().second();
         CompletionStage<Done> allDone = sinkRunner == null ? outputEnded
                 : outputEnded.handle((ok, failure) -> failure).thenCompose(failure -> sinkRunner.done()
@@ -232,7 +236,7 @@ public final class Detector implements AutoCloseable {
                 // Consumers of events() may be gone or never have come: a discarding one
                 // lets out what the hub still holds, so that the end behind it gets through.
                 // Under the lock: a failed probe's onTerminated may be terminating the system.
-                hub.runWith(Sink.ignore(), system);
+                hub.to(Sink.ignore()).addAttributes(streamAttributes).run(system);
             }
             state = State.STOPPED;
             toClose = probe;

@@ -22,6 +22,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.stream.ActorAttributes;
+import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.typed.javadsl.ActorSink;
 import org.slf4j.Logger;
@@ -69,12 +71,14 @@ public final class Engine {
                 name, ProcessSupervisor.engineDispatcher(system));
 
         probe.events()
-                .runWith(ActorSink.actorRefWithBackpressure(supervisor,
+                .to(ActorSink.actorRefWithBackpressure(supervisor,
                         (ackTo, batch) -> new SupervisorCommand.RawBatch(batch, ackTo),
                         SupervisorCommand.StreamInit::new,
                         SupervisorCommand.StreamAck.INSTANCE,
                         SupervisorCommand.StreamCompleted.INSTANCE,
-                        SupervisorCommand.StreamFailed::new), system);
+                        SupervisorCommand.StreamFailed::new))
+                .addAttributes(streamAttributes(system))
+                .run(system);
 
         ProcScanner scan = new ProcScanner(proc, ctx.filter(), clock, counters, supervisor::tell);
         scanner = scan;
@@ -106,6 +110,17 @@ public final class Engine {
                 counters.procEnvPrefixReadCount(), counters.procCmdlineReadCount(), counters.procAliveCheckCount(),
                 counters.internalErrorCount(), queue.capacity(), queue.depth(), queue.highWater(), queue.fullWaits(),
                 programVariant, records.averageExecBytes(), records.averageExitBytes());
+    }
+
+    /**
+     * What the detector's own streams run with: the engine's dispatcher, where the
+     * supervisor and every process actor run. A batch then goes from the probe's source
+     * through the actors to the sinks' hand-off on one thread, where each step between
+     * threads would cost a wake-up of several microseconds per batch (BENCHMARKS.md §3).
+     */
+    public static Attributes streamAttributes(ActorSystem<?> system) {
+        return system.settings().config().hasPath(ProcessSupervisor.ENGINE_DISPATCHER)
+                ? ActorAttributes.dispatcher(ProcessSupervisor.ENGINE_DISPATCHER) : Attributes.none();
     }
 
     /** The dispatcher for /proc reads: the engine's own when configured, else Pekko's default blocking one. */

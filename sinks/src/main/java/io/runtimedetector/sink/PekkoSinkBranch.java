@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
 final class PekkoSinkBranch {
 
     private static final Logger LOG = LoggerFactory.getLogger(SinkRunner.class);
+    private static final String DEFAULT_DISPATCHER = "pekko.actor.default-dispatcher";
     private static final Duration MIN_BACKOFF = Duration.ofMillis(100);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
     // Restarts are limited in total, not per time window.
@@ -45,7 +46,9 @@ final class PekkoSinkBranch {
             }
             return Flow.<ProcessEvent>create()
                     .watchTermination((notUsed, terminated) -> terminated)
-                    .toMat(sink.pekkoSink(), Keep.both())
+                    // The user's stages may block (a client library's send): behind an async
+                    // boundary on Pekko's default dispatcher, never on the runner's.
+                    .toMat(sink.pekkoSink().async(DEFAULT_DISPATCHER), Keep.both())
                     .mapMaterializedValue(pair -> {
                         CompletionStage<Done> run = runFinished(pair.first(), pair.second());
                         run.whenComplete((done, failure) -> {

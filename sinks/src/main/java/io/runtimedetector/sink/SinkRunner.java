@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.Done;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.SharedKillSwitch;
@@ -61,8 +62,20 @@ public final class SinkRunner implements AutoCloseable {
      */
     public static SinkRunner attach(Source<ProcessEvent, ?> hub, List<EventSink> sinks, SinkSettings settings,
             Materializer mat) {
+        return attach(hub, sinks, settings, mat, Attributes.none());
+    }
+
+    /**
+     * As {@link #attach(Source, List, SinkSettings, Materializer)}, with the runner's own
+     * stages run under {@code attributes}: the detector passes its engine's dispatcher, so
+     * that handing an event from the hub to a sink's thread wakes no other thread. A
+     * {@link PekkoEventSink}'s own stages still run on Pekko's default dispatcher.
+     */
+    public static SinkRunner attach(Source<ProcessEvent, ?> hub, List<EventSink> sinks, SinkSettings settings,
+            Materializer mat, Attributes attributes) {
         SharedKillSwitch killSwitch = KillSwitches.shared("sink-runner");
-        return attach(hub, sinks, settings, mat, killSwitch, CompletableFuture.completedFuture(Done.getInstance()));
+        return attach(hub, sinks, settings, mat, attributes, killSwitch,
+                CompletableFuture.completedFuture(Done.getInstance()));
     }
 
     /** Runs {@code events}, a source that runs once, into the sinks through a hub of its own. */
@@ -79,12 +92,12 @@ public final class SinkRunner implements AutoCloseable {
                 .via(killSwitch.flow())
                 .toMat(BroadcastHub.of(ProcessEvent.class, sinks.size(), HUB_BUFFER), Keep.both())
                 .run(mat);
-        return attach(running.second(), sinks, settings, mat, killSwitch, running.first());
+        return attach(running.second(), sinks, settings, mat, Attributes.none(), killSwitch, running.first());
     }
 
     /** @param sourceEnded completes when the source behind the hub has terminated; waited for by done() */
     private static SinkRunner attach(Source<ProcessEvent, ?> hub, List<EventSink> sinks, SinkSettings settings,
-            Materializer mat, SharedKillSwitch killSwitch, CompletionStage<Done> sourceEnded) {
+            Materializer mat, Attributes attributes, SharedKillSwitch killSwitch, CompletionStage<Done> sourceEnded) {
         List<SinkBranch> branches = sinks.stream().map(sink -> SinkBranch.of(sink, settings)).toList();
         List<CompletableFuture<Done>> ended = new ArrayList<>();
         for (SinkBranch branch : branches) {
@@ -92,13 +105,15 @@ public final class SinkRunner implements AutoCloseable {
                     .via(killSwitch.flow())
                     .watchTermination((notUsed, upstreamEnded) -> upstreamEnded)
                     .toMat(branch.sink(), Keep.both())
+                    .addAttributes(attributes)
                     .run(mat);
             // Done once the sink is closed and the stream before it has ended, failures kept.
             ended.add(running.second().toCompletableFuture()
                     .thenCompose(closedSink -> running.first()).toCompletableFuture());
         }
         // Attached after the sinks, so that a hub waiting for them is started by them alone.
-        ended.add(hub.via(killSwitch.flow()).runWith(Sink.ignore(), mat).toCompletableFuture());
+        ended.add(hub.via(killSwitch.flow()).toMat(Sink.ignore(), Keep.right()).addAttributes(attributes).run(mat)
+                .toCompletableFuture());
         ended.add(sourceEnded.toCompletableFuture());
         CompletionStage<Done> done = CompletableFuture.allOf(ended.toArray(CompletableFuture[]::new))
                 .handle((ok, failure) -> failure)
