@@ -11,11 +11,12 @@ import io.runtimedetector.probe.RawEvent;
  */
 final class ProcessImages {
 
-    private static final int INTERNED_LIMIT = 16_384;
+    /** Slots of the shared-value cache: 128 KiB of references. */
+    private static final int INTERNED_SLOTS = 32_768;
 
     private final EngineClock clock;
     private final FallbackPlan plan;
-    private final Interner interner = new Interner(INTERNED_LIMIT);
+    private final Interner interner = new Interner(INTERNED_SLOTS);
 
     ProcessImages(EngineClock clock, FallbackPlan plan) {
         this.clock = clock;
