@@ -46,9 +46,7 @@ final class PekkoSinkBranch {
             }
             return Flow.<ProcessEvent>create()
                     .watchTermination((notUsed, terminated) -> terminated)
-                    // The user's stages may block (a client library's send): behind an async
-                    // boundary on Pekko's default dispatcher, never on the runner's.
-                    .toMat(sink.pekkoSink().async(DEFAULT_DISPATCHER), Keep.both())
+                    .toMat(sink.pekkoSink(), Keep.both())
                     .mapMaterializedValue(pair -> {
                         CompletionStage<Done> run = runFinished(pair.first(), pair.second());
                         run.whenComplete((done, failure) -> {
@@ -67,7 +65,10 @@ final class PekkoSinkBranch {
                     return event;
                 })
                 .watchTermination((notUsed, terminated) -> terminated)
-                .toMat(restarting, Keep.left())
+                // The user's stages may block (a client library's send): they run, with their
+                // restarts, behind an async boundary on Pekko's default dispatcher, never on the
+                // runner's, which the detector shares with its engine.
+                .toMat(restarting.async(DEFAULT_DISPATCHER), Keep.left())
                 .mapMaterializedValue(branchEnded -> branchEnded
                         .handle((done, failure) -> Done.getInstance())
                         .thenCompose(ignored -> currentRun.get())
