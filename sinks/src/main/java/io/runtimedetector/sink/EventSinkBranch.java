@@ -1,56 +1,128 @@
 package io.runtimedetector.sink;
 
 import io.runtimedetector.event.ProcessEvent;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
-import org.apache.pekko.NotUsed;
-import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.Inlet;
+import org.apache.pekko.stream.SinkShape;
 import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.stage.AbstractInHandler;
+import org.apache.pekko.stream.stage.AsyncCallback;
+import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.apache.pekko.stream.stage.GraphStageWithMaterializedValue;
+import scala.Tuple2;
 
 /**
- * The branch for a plain {@link EventSink}: buffer, then one event at a time on the
- * sink's own thread. The returned Sink owns that thread, so it is materialized once.
+ * The branch for a plain {@link EventSink}: a stage that hands each event to the sink's
+ * own thread through a bounded {@link HandOff} of {@link SinkSettings#bufferSize()}
+ * events, the sink's whole buffer. When it is full the stage backpressures (or, with
+ * {@link OverflowPolicy#DROP_NEWEST}, drops and counts the event). Each instance owns a
+ * thread, so it is materialized once.
  */
-final class EventSinkBranch {
+final class EventSinkBranch extends GraphStageWithMaterializedValue<SinkShape<ProcessEvent>, CompletionStage<Done>> {
 
-    private EventSinkBranch() {
+    private final Inlet<ProcessEvent> in = Inlet.create("EventSinkBranch.in");
+    private final SinkShape<ProcessEvent> shape = SinkShape.of(in);
+    private final EventSink sink;
+    private final SinkCounterCells counters;
+    private final SinkSettings settings;
+
+    private EventSinkBranch(EventSink sink, SinkCounterCells counters, SinkSettings settings) {
+        this.sink = sink;
+        this.counters = counters;
+        this.settings = settings;
     }
 
-    private static List<ProcessEvent> newBatch(ProcessEvent first) {
-        List<ProcessEvent> batch = new ArrayList<>();
-        batch.add(first);
-        return batch;
+    static Sink<ProcessEvent, CompletionStage<Done>> create(EventSink sink, SinkCounterCells counters,
+            SinkSettings settings) {
+        return Sink.fromGraph(new EventSinkBranch(sink, counters, settings));
     }
 
-    private static List<ProcessEvent> addToBatch(List<ProcessEvent> batch, ProcessEvent next) {
-        batch.add(next);
-        return batch;
+    @Override
+    public SinkShape<ProcessEvent> shape() {
+        return shape;
     }
 
-    static Sink<ProcessEvent, CompletionStage<Done>> create(EventSink sink, SinkCounterCells counters, SinkSettings settings) {
+    @Override
+    public Tuple2<GraphStageLogic, CompletionStage<Done>> createLogicAndMaterializedValue(Attributes attributes) {
         DropReporter drops = SinkBuffers.dropReporter(counters, settings);
-        EventSinkWorker worker = new EventSinkWorker(sink, counters, settings.maxRestarts());
-        // What arrives while the sink is busy goes over in one batch (one thread switch, not
-        // one per event). The batch is itself a bounded buffer that backpressures when full,
-        // so with BACKPRESSURE it is the sink's whole buffer; DROP_NEWEST drops in front of it.
-        Flow<ProcessEvent, ProcessEvent, NotUsed> ahead = settings.overflow() == OverflowPolicy.BACKPRESSURE
-                ? Flow.create() : SinkBuffers.buffer(settings, drops);
-        return ahead
-                .batch(settings.bufferSize(), EventSinkBranch::newBatch, EventSinkBranch::addToBatch)
-                // One batch in flight keeps the order; waiting on a future blocks no dispatcher thread.
-                .mapAsync(1, worker::deliver)
-                // A stopped sink cancels its branch; the fan-out then skips it.
-                .takeWhile(wantsMore -> wantsMore)
-                .toMat(Sink.ignore(), Keep.right())
-                // Whether the stream completed, failed or was aborted, the sink is flushed and closed.
-                .mapMaterializedValue(streamDone -> streamDone
-                        .handle((done, failure) -> Done.getInstance())
-                        .thenCompose(ignored -> {
-                            drops.finish();
-                            return worker.finish();
-                        }));
+        EventSinkWorker worker = new EventSinkWorker(sink, counters, settings.maxRestarts(), settings.bufferSize());
+        boolean dropNewest = settings.overflow() == OverflowPolicy.DROP_NEWEST;
+        HandOff<ProcessEvent> handOff = worker.handOff();
+
+        GraphStageLogic logic = new GraphStageLogic(shape) {
+            /** Taken from upstream, not yet in the hand-off (which was full). */
+            private ProcessEvent waiting;
+            private boolean upstreamDone;
+            /** Run by the sink's thread once it made room: the one wake-up this stage asks for. */
+            private Runnable whenRoom;
+
+            {
+                setHandler(in, new AbstractInHandler() {
+                    @Override
+                    public void onPush() {
+                        ProcessEvent event = grab(in);
+                        if (handOff.offer(event)) {
+                            pull(in);
+                        } else if (dropNewest) {
+                            drops.dropped();
+                            pull(in);
+                        } else {
+                            waiting = event;
+                            handOff.awaitRoom(whenRoom);
+                        }
+                    }
+
+                    @Override
+                    public void onUpstreamFinish() {
+                        upstreamDone = true;
+                        if (waiting == null) {
+                            completeStage();
+                        }
+                    }
+
+                    @Override
+                    public void onUpstreamFailure(Throwable cause) {
+                        // The failure is the stream's to report; the sink is flushed and closed as on a finish.
+                        onUpstreamFinish();
+                    }
+                });
+            }
+
+            @Override
+            public void preStart() {
+                AsyncCallback<Done> room = createAsyncCallback(done -> onRoom());
+                whenRoom = () -> room.invoke(Done.getInstance());
+                // A sink that gave up ends its branch (no failure of the stream); the fan-out then skips it.
+                AsyncCallback<Done> stopped = createAsyncCallback(done -> completeStage());
+                worker.start(() -> stopped.invoke(Done.getInstance()));
+                pull(in);
+            }
+
+            private void onRoom() {
+                if (waiting == null) {
+                    return;
+                }
+                if (!handOff.offer(waiting)) {
+                    handOff.awaitRoom(whenRoom);
+                    return;
+                }
+                waiting = null;
+                if (upstreamDone) {
+                    completeStage();
+                } else {
+                    pull(in);
+                }
+            }
+
+            @Override
+            public void postStop() {
+                // Finished, failed, cancelled or shut down: the thread delivers what is queued, then ends.
+                handOff.close();
+                drops.finish();
+            }
+        };
+        return Tuple2.apply(logic, worker.done());
     }
 }

@@ -1,19 +1,19 @@
 package io.runtimedetector.sink;
 
 import io.runtimedetector.event.ProcessEvent;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.apache.pekko.Done;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Calls one plain {@link EventSink} on a thread of its own, so that a sink that blocks
- * (file, network) holds up neither the stream's dispatcher nor the other sinks, and so
- * that the sink sees one thread at a time, in event order. Applies the restart policy.
+ * (file, network) holds up neither the stream's thread nor the other sinks, and so that
+ * the sink sees one thread at a time, in event order. Applies the restart policy. Events
+ * come through a {@link HandOff}: the thread takes whatever has queued up each time round.
  */
 final class EventSinkWorker {
 
@@ -22,51 +22,59 @@ final class EventSinkWorker {
     private final EventSink sink;
     private final SinkCounterCells counters;
     private final int maxRestarts;
-    private final ExecutorService thread;
+    private final HandOff<ProcessEvent> handOff;
+    private final CompletableFuture<Done> done = new CompletableFuture<>();
+    private final Thread thread;
+    private volatile Runnable onStopped = () -> { };
     // Only read and written on the worker thread.
     private int restarts;
     private boolean stopped;
 
-    EventSinkWorker(EventSink sink, SinkCounterCells counters, int maxRestarts) {
+    EventSinkWorker(EventSink sink, SinkCounterCells counters, int maxRestarts, int capacity) {
         this.sink = sink;
         this.counters = counters;
         this.maxRestarts = maxRestarts;
-        this.thread = Executors.newSingleThreadExecutor(runnable -> {
-            Thread t = new Thread(runnable, "rd-sink-" + sink.name());
-            t.setDaemon(true);
-            return t;
-        });
+        this.handOff = new HandOff<>(capacity);
+        this.thread = new Thread(this::run, "rd-sink-" + sink.name());
+        this.thread.setDaemon(true);
     }
 
-    /**
-     * Hands the events over in one go: one thread switch per batch, not per event.
-     *
-     * @return whether the sink still wants events (false once it is stopped)
-     */
-    CompletionStage<Boolean> deliver(List<ProcessEvent> events) {
-        return CompletableFuture.supplyAsync(() -> {
-            for (ProcessEvent event : events) {
-                if (!deliverNow(event)) {
-                    return false;
+    /** @param whenStopped run (on the worker thread) if the sink gives up after too many failures */
+    void start(Runnable whenStopped) {
+        onStopped = whenStopped;
+        thread.start();
+    }
+
+    HandOff<ProcessEvent> handOff() {
+        return handOff;
+    }
+
+    /** Completes once the sink is flushed and closed (or was stopped), never exceptionally. */
+    CompletionStage<Done> done() {
+        return done;
+    }
+
+    private void run() {
+        List<ProcessEvent> batch = new ArrayList<>();
+        try {
+            while (handOff.takeAll(batch)) {
+                for (ProcessEvent event : batch) {
+                    if (!deliverNow(event)) {
+                        break;
+                    }
                 }
+                batch.clear();
             }
-            return true;
-        }, thread);
-    }
-
-    /** Flushes and closes the sink unless it was stopped (and so closed) already, then frees the thread. */
-    CompletionStage<Done> finish() {
-        return CompletableFuture.supplyAsync(() -> {
             if (!stopped) {
-                try {
-                    sink.flush();
-                } catch (Exception e) {
-                    LOG.warn("sink {} failed to flush", sink.name(), e);
-                }
+                flushQuietly();
                 closeQuietly();
             }
-            return Done.getInstance();
-        }, thread).whenComplete((done, err) -> thread.shutdown());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closeQuietly();
+        } finally {
+            done.complete(Done.getInstance());
+        }
     }
 
     private boolean deliverNow(ProcessEvent event) {
@@ -98,7 +106,16 @@ final class EventSinkWorker {
         counters.stopped();
         LOG.error("sink {} failed {} time(s), more than its {} allowed restart(s); it is stopped and receives no more events",
                 sink.name(), failures, maxRestarts, failure);
+        onStopped.run();
         return false;
+    }
+
+    private void flushQuietly() {
+        try {
+            sink.flush();
+        } catch (Exception e) {
+            LOG.warn("sink {} failed to flush", sink.name(), e);
+        }
     }
 
     private void closeQuietly() {

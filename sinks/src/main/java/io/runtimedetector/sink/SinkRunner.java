@@ -111,9 +111,15 @@ public final class SinkRunner implements AutoCloseable {
             ended.add(running.second().toCompletableFuture()
                     .thenCompose(closedSink -> running.first()).toCompletableFuture());
         }
-        // Attached after the sinks, so that a hub waiting for them is started by them alone.
-        ended.add(hub.via(killSwitch.flow()).toMat(Sink.ignore(), Keep.right()).addAttributes(attributes).run(mat)
-                .toCompletableFuture());
+        // Once every branch has ended (all sinks gave up, or the end came), a draining consumer
+        // keeps the hub from holding the source back. Attached only then: a consumer attached
+        // with the sinks could register with the hub before one of them, which would start
+        // the hub without that sink and cost it the first events.
+        CompletableFuture<Done> drained = CompletableFuture.allOf(ended.toArray(CompletableFuture[]::new))
+                .handle((ok, failure) -> Done.getInstance())
+                .thenCompose(branchesEnded -> hub.via(killSwitch.flow()).toMat(Sink.ignore(), Keep.right())
+                        .addAttributes(attributes).run(mat));
+        ended.add(drained);
         ended.add(sourceEnded.toCompletableFuture());
         CompletionStage<Done> done = CompletableFuture.allOf(ended.toArray(CompletableFuture[]::new))
                 .handle((ok, failure) -> failure)
