@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/sysmacros.h>
@@ -93,13 +94,21 @@ struct rd_probe {
 	int counters_fd;
 	/* Adaptive wake-up (NULL when waking per event): see rd_reader_sleeping. */
 	volatile __u32 *reader_sleeping;
-	int idle_drains;
+	/* Storm mode: no wake-up per event, a drain every drain_ms. */
+	int draining;
+	/* The last drain filled the batch: the rest is taken at once, not a drain later. */
+	int left_behind;
+	/* When the kernel last woke the reader, CLOCK_MONOTONIC ns. */
+	__u64 last_wake_ns;
 	/* Readable once close begins, so a reader blocked in epoll returns at once. */
 	int stop_fd;
+	/* Storm-mode drains wait here: see attach. */
+	int drain_fd;
 	/* The batch being filled by the current poll call. */
 	unsigned char *batch;
 	size_t batch_cap;
 	size_t batch_used;
+	int batch_records;
 };
 
 /* ---- libbpf log capture: the tail of what libbpf printed, for error messages ---- */
@@ -200,6 +209,8 @@ static void probe_free(struct rd_probe *p)
 	ring_buffer__free(p->rb);
 	if (p->stop_fd > 0)
 		close(p->stop_fd);
+	if (p->drain_fd > 0)
+		close(p->drain_fd);
 	if (p->skel)
 		p->ops->destroy(p->skel);
 	free(p);
@@ -395,6 +406,7 @@ static int on_sample(void *ctx, void *data, size_t size)
 	memcpy(p->batch + p->batch_used, hdr, sizeof(hdr));
 	memcpy(p->batch + p->batch_used + RD_RECORD_HDR, data, size);
 	p->batch_used += RD_RECORD_HDR + padded;
+	p->batch_records++;
 	/*
 	 * A sample is consumed once this callback runs, whatever it returns, so stop
 	 * while the next one is still certain to fit.
@@ -410,7 +422,9 @@ JNIEXPORT void JNICALL Java_io_runtimedetector_probe_NativeProbe_attach(JNIEnv *
 	struct bpf_program *prog;
 	int err;
 
-	p->rb = ring_buffer__new(bpf_object__find_map_fd_by_name(p->obj, "events"), on_sample, p, NULL);
+	int ring_fd = bpf_object__find_map_fd_by_name(p->obj, "events");
+
+	p->rb = ring_buffer__new(ring_fd, on_sample, p, NULL);
 	if (!p->rb) {
 		err = errno;
 		throw_probe(env, err, "cannot open the ring buffer: %s", strerror(err));
@@ -422,6 +436,20 @@ JNIEXPORT void JNICALL Java_io_runtimedetector_probe_NativeProbe_attach(JNIEnv *
 	if (p->stop_fd < 0 || epoll_ctl(ring_buffer__epoll_fd(p->rb), EPOLL_CTL_ADD, p->stop_fd, &ev)) {
 		err = errno;
 		throw_probe(env, err, "cannot set up the reader's stop signal: %s", strerror(err));
+		return;
+	}
+	/*
+	 * What a storm-mode drain sleeps on: the stop signal, and the ring edge-triggered,
+	 * so that only the kernel's early wake-up (past wakeup_bytes) cuts the sleep short;
+	 * level-triggered, the ring would be ready all through the storm.
+	 */
+	struct epoll_event stop_ev = { .events = EPOLLIN, .data.u32 = 0 };
+	struct epoll_event ring_ev = { .events = EPOLLIN | EPOLLET, .data.u32 = 1 };
+	p->drain_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (p->drain_fd < 0 || epoll_ctl(p->drain_fd, EPOLL_CTL_ADD, p->stop_fd, &stop_ev)
+	    || epoll_ctl(p->drain_fd, EPOLL_CTL_ADD, ring_fd, &ring_ev)) {
+		err = errno;
+		throw_probe(env, err, "cannot set up the reader's drain timer: %s", strerror(err));
 		return;
 	}
 	bpf_object__for_each_program(prog, p->obj) {
@@ -443,27 +471,47 @@ JNIEXPORT void JNICALL Java_io_runtimedetector_probe_NativeProbe_attach(JNIEnv *
 	}
 }
 
-/* Empty drains in a row after which the reader blocks and asks to be woken. */
-#define RD_IDLE_DRAINS 4
+/* A drain that found fewer records than this: the storm is over. */
+#define RD_BUSY_RECORDS 4
+/* Two wake-ups closer together than this: a storm began. */
+#define RD_STORM_GAP_NS 2000000ULL
+
+static __u64 rd_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
 
 /*
- * Per-event wake-ups cost a context switch each in an exec storm. In adaptive mode
- * the kernel does not wake an awake reader; it drains every @drain_ms instead, and
- * only once the ring has stayed empty does it flag itself sleeping and block, so a
- * lone event on a quiet machine is still delivered at once.
+ * Per-event wake-ups cost a context switch each, here and on every thread the batch
+ * then passes, so in adaptive mode the reader has two states. Quiet: it flags itself
+ * sleeping and the kernel wakes it for each record, so a lone event is delivered at
+ * once. Storm (two wake-ups within RD_STORM_GAP_NS): the kernel wakes nobody and the
+ * reader takes what came every @drain_ms, until a drain finds fewer than
+ * RD_BUSY_RECORDS records. The drain sleeps on drain_fd, where only the stop signal
+ * and the kernel's early wake-up (past wakeup_bytes) end it early.
  */
 static int rd_poll(struct rd_probe *p, int timeout_ms, int drain_ms)
 {
-	int n = ring_buffer__consume(p->rb);
+	int n;
 
-	if (n != 0 || !p->reader_sleeping) {
-		if (n == 0)
-			n = ring_buffer__poll(p->rb, timeout_ms);
-		return n;
+	if (!p->reader_sleeping) {
+		n = ring_buffer__consume(p->rb);
+		return n != 0 ? n : ring_buffer__poll(p->rb, timeout_ms);
 	}
-	if (p->idle_drains < RD_IDLE_DRAINS) {
-		n = ring_buffer__poll(p->rb, drain_ms);
-		p->idle_drains = n ? 0 : p->idle_drains + 1;
+	if (p->draining) {
+		if (!p->left_behind) {
+			struct epoll_event ev[2];
+
+			if (epoll_wait(p->drain_fd, ev, 2, drain_ms) < 0 && errno != EINTR)
+				return -errno;
+		}
+		n = ring_buffer__consume(p->rb);
+		p->left_behind = n == RD_BATCH_FULL;
+		if (!p->left_behind && p->batch_records < RD_BUSY_RECORDS)
+			p->draining = 0;
 		return n;
 	}
 	*p->reader_sleeping = 1;
@@ -473,8 +521,15 @@ static int rd_poll(struct rd_probe *p, int timeout_ms, int drain_ms)
 	if (n == 0)
 		n = ring_buffer__poll(p->rb, timeout_ms);
 	*p->reader_sleeping = 0;
-	if (n)
-		p->idle_drains = 0;
+	if (p->batch_records > 0) {
+		__u64 now = rd_now_ns();
+
+		if (now - p->last_wake_ns < RD_STORM_GAP_NS || n == RD_BATCH_FULL) {
+			p->draining = 1;
+			p->left_behind = n == RD_BATCH_FULL;
+		}
+		p->last_wake_ns = now;
+	}
 	return n;
 }
 
@@ -487,6 +542,7 @@ JNIEXPORT jint JNICALL Java_io_runtimedetector_probe_NativeProbe_poll(
 	p->batch = (*env)->GetDirectBufferAddress(env, buffer);
 	p->batch_cap = (*env)->GetDirectBufferCapacity(env, buffer);
 	p->batch_used = 0;
+	p->batch_records = 0;
 	if (!p->batch || p->batch_cap < RD_RECORD_MAX) {
 		throw_probe(env, EINVAL, "the batch buffer must be direct and hold at least %u bytes",
 			    (unsigned)RD_RECORD_MAX);

@@ -1,6 +1,5 @@
 package io.runtimedetector.engine;
 
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -53,9 +52,18 @@ final class Interner {
         if (map.isEmpty()) {
             return Map.of();
         }
-        Map<String, String> shared = new HashMap<>(map.size() * 2);
-        map.forEach((k, v) -> shared.put(string(k), string(v)));
-        return share(Map.copyOf(shared));
+        if (map.size() == 1) {
+            // The common case (one requested variable set) without a map built in between.
+            Map.Entry<String, String> only = map.entrySet().iterator().next();
+            return share(Map.of(string(only.getKey()), string(only.getValue())));
+        }
+        @SuppressWarnings("unchecked")
+        Map.Entry<String, String>[] entries = new Map.Entry[map.size()];
+        int i = 0;
+        for (Map.Entry<String, String> e : map.entrySet()) {
+            entries[i++] = Map.entry(string(e.getKey()), string(e.getValue()));
+        }
+        return share(Map.ofEntries(entries));
     }
 
     @SuppressWarnings("unchecked")

@@ -16,9 +16,10 @@ import java.util.List;
  * @param watchedFiles        absolute paths whose successful open by a tracked process is an event
  * @param trackedCapacity     how many processes can be tracked at once
  * @param ringBufferBytes     ring buffer size: a power of two, at least one page
- * @param wakeupBytes         0: the kernel wakes the reader per event; else adaptive: a blocked reader is
- *                            woken at once, a busy one drains every {@code drainInterval} and is woken
- *                            early only past this much pending data
+ * @param wakeupBytes         0: the kernel wakes the reader per event; else adaptive: a quiet reader is
+ *                            woken per event; in a storm (two wake-ups within 2 ms) it drains every
+ *                            {@code drainInterval} instead, woken early only past this much pending
+ *                            data, until a drain finds fewer than 4 events
  * @param pollInterval        longest the reader blocks in one poll
  * @param drainInterval       adaptive mode: how often a busy reader drains (bounds latency in a storm)
  * @param batchBytes          size of one batch handed from the native side to Java
@@ -132,7 +133,7 @@ public record ProbeConfig(
      * Defaults: every exec, nothing excluded or watched, 131072 tracked processes, a
      * 16 MiB ring (about 20 000 short-lived processes while the JVM is stopped), a
      * 65 536-event user-space queue, adaptive wake-up (early wake at an eighth of the
-     * ring, 2 ms drains).
+     * ring, 5 ms drains in a storm).
      */
     public static final class Builder {
         private String envPrefix = "";
@@ -142,7 +143,7 @@ public record ProbeConfig(
         private int ringBufferBytes = 16 << 20;
         private int wakeupBytes = -1;  // an eighth of the ring, whatever its size
         private Duration pollInterval = Duration.ofMillis(100);
-        private Duration drainInterval = Duration.ofMillis(2);
+        private Duration drainInterval = Duration.ofMillis(5);
         private int batchBytes = 256 * 1024;
         private int envScanMaxSteps = 8192;
         private Path procPath = Path.of("/proc");
