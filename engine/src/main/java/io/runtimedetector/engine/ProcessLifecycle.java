@@ -427,18 +427,30 @@ final class ProcessLifecycle {
     }
 
     private void onExit(RawEvent e) {
-        if (phase == Phase.PENDING) {
+        Instant at = rules.clock().eventTime(e.ktimeNs());
+        if (phase == Phase.PENDING && livedMinDuration(at)) {
+            // It did live long enough: its timer, due on the scheduler's next tick, is late.
+            release();
+        } else if (phase == Phase.PENDING) {
             rules.counters().filtered(FilterReason.MIN_DURATION);
             rules.counters().pendingDropped(discardPending());
         }
         if (phase == Phase.REPORTED || requested) {
-            Instant at = rules.clock().eventTime(e.ktimeNs());
             ProcessInfo described = reportedImage != null ? reportedImage : image;
             Duration lifetime = Duration.between(described.startTime(), at);
             ExitInfo exit = ExitInfo.fromWaitStatus(e.exitStatus(), lifetime.isNegative() ? Duration.ZERO : lifetime);
             host.emit(event(EventType.EXIT, at, described, null, exit));
         }
         finish();
+    }
+
+    /** Whether a process still pending at {@code exitAt} had lived the minimum duration, counted as its timer counts. */
+    private boolean livedMinDuration(Instant exitAt) {
+        if (pending == null || pending.isEmpty()) {
+            return false;
+        }
+        Instant since = adoptedAt != null ? rules.clock().startTime(startBootTimeNs) : pending.get(0).time();
+        return Duration.between(since, exitAt).compareTo(rules.minDuration()) >= 0;
     }
 
     /** Reports now if the process has already lived the minimum duration since {@code since}. */

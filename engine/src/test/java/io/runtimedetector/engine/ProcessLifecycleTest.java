@@ -73,6 +73,18 @@ class ProcessLifecycleTest {
     }
 
     @Test
+    void processThatLivedTheMinimumDurationIsReportedAtItsExitThoughItsTimerHasNotFiredYet() {
+        // Timers fire on the scheduler's tick, which may come after the EXIT.
+        ProcessLifecycle l = lifecycle(Duration.ofSeconds(1), P);
+        l.startExec(completeExec(P, "/usr/bin/app", "app"), true);
+        wall.advance(Duration.ofMillis(1020));
+        l.onRaw(P.exit());
+        assertEquals(List.of(EventType.EXEC, EventType.EXIT), types());
+        assertEquals(0, counters.filteredSnapshot().getOrDefault(FilterReason.MIN_DURATION, 0L));
+        assertTrue(host.finished);
+    }
+
+    @Test
     void processEndingBeforeTheMinimumDurationIsNotReportedAndItsHeldEventsAreCounted() {
         ProcessLifecycle l = lifecycle(Duration.ofSeconds(1), P);
         l.startExec(completeExec(P, "/usr/bin/app", "app"), true);
