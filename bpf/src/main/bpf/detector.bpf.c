@@ -257,6 +257,7 @@ static __always_inline int exe_path(struct scratch *s, struct task_struct *task,
 	s->exe_off = RD_EXE_MAX;
 	for (int i = 0; i < RD_EXE_DEPTH; i++) {
 		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+		struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
 		const unsigned char *name;
 		__s32 off = s->exe_off;
 		__u32 len;
@@ -268,11 +269,11 @@ static __always_inline int exe_path(struct scratch *s, struct task_struct *task,
 			}
 			return off;
 		}
-		if (dentry == BPF_CORE_READ(vfsmnt, mnt_root) || dentry == parent) {
+		if (dentry == mnt_root || dentry == parent) {
 			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
 
 			/* The root of the namespace's root mount, or of a detached tree: done. */
-			if (dentry != BPF_CORE_READ(vfsmnt, mnt_root) || up == mnt) {
+			if (dentry != mnt_root || up == mnt) {
 				if (off == RD_EXE_MAX) {
 					s->exe[RD_EXE_MAX - 1] = '/';
 					return RD_EXE_MAX - 1;
