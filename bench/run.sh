@@ -804,10 +804,12 @@ foreign_warning() {
 			printf ". **Disturbed:** the detector saw %d events of another storm (another tag) in rounds%s: something else ran storms at the same time, so rates and peer counts of those rounds are off", n, s}}' "$TSV"
 }
 
-# Appended to the load row when the load before the bare storms exceeded the core count:
-# something else took CPU, and a consumer's cost then weighs more than on an idle machine.
+# Appended to the load row when the load before the bare storms exceeded what the
+# benchmark's own back-to-back storms leave in the 1-minute average (about $P running,
+# plus the consumer): something else took CPU, and a consumer's cost then weighs more
+# than on an idle machine.
 load_warning() {
-	values worst bare load1 | median | awk -v c="$(nproc)" '$1 > c {printf ". **Disturbed:** a median load of %s on %d cores before the bare storms means other work took CPU during this run: the throughput ratios of §1 and the JMH scores of §6 are not comparable with a quiet run; rerun `make bench` on an idle machine", $1, c}'
+	values worst bare load1 | median | awk -v c="$(nproc)" -v p="$P" '$1 > p + 1 {printf ". **Disturbed:** a median load of %s on %d cores before the bare storms, above the %d the storms themselves leave, means other work took CPU during this run: the throughput ratios of §1 and the JMH scores of §6 are not comparable with a quiet run; rerun `make bench` on an idle machine", $1, c, p + 1}'
 }
 
 # gap STATUS TEXT: the text when the status is a gap

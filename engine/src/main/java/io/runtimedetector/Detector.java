@@ -26,6 +26,7 @@ import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.javadsl.BroadcastHub;
 import org.apache.pekko.stream.javadsl.Keep;
@@ -70,7 +71,7 @@ public final class Detector implements AutoCloseable {
     private final boolean ownsSystem;
     private final Engine engine;
     /** The engine's dispatcher, for the streams between the probe and the sinks' threads. */
-    private final org.apache.pekko.stream.Attributes streamAttributes;
+    private final Attributes streamAttributes;
     private final BoundedSourceQueue<ProcessEvent> outputQueue;
     private final Source<ProcessEvent, NotUsed> hub;
     private final SinkRunner sinkRunner;
