@@ -51,9 +51,6 @@ final class ProcessLifecycle {
 
         /** Nothing more will come out of this process; later inputs are only counted. */
         void finished();
-
-        /** The detector stops and this process has handled everything before that. */
-        void stop();
     }
 
     /** How a parent answers a child that needs the image it had at the fork. */
@@ -130,6 +127,11 @@ final class ProcessLifecycle {
     private boolean followable = true;
     /** A reported process that now runs an excluded executable: its events until the next exec are not. */
     private boolean runsExcluded;
+    /**
+     * The detector stops and this process has handled everything before that: its host
+     * may stop. A flag the host reads, not a call, so that the host need not keep one.
+     */
+    private boolean shutDown;
 
     ProcessLifecycle(Rules rules, Host host, int pid, long startBootTimeNs) {
         this.rules = rules;
@@ -316,7 +318,12 @@ final class ProcessLifecycle {
         pending = null;
         phase = Phase.ENDED;
         host.cancelTimer();
-        host.stop();
+        shutDown = true;
+    }
+
+    /** Whether the detector's shutdown reached this process: nothing more will come out of it. */
+    boolean shutDown() {
+        return shutDown;
     }
 
     // ---- rules ----

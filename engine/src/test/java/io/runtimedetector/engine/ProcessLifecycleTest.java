@@ -247,9 +247,9 @@ class ProcessLifecycleTest {
         ProcessLifecycle l = lifecycle(Duration.ZERO, P);
         l.startExec(P.exec(RawEvent.FLAG_ENV_MATCH, "/bin/app", "app"), false);
         l.onShutdown();
-        assertFalse(host.stopped);
+        assertFalse(l.shutDown());
         l.onProcRead(new ProcSnapshot("/usr/bin/app", List.of(), Map.of(), EnvMatch.MATCH, -1, -1, -1, true));
-        assertTrue(host.stopped);
+        assertTrue(l.shutDown());
         assertEquals(List.of(EventType.EXEC), types());
     }
 
@@ -280,7 +280,6 @@ class ProcessLifecycleTest {
         int untracks;
         boolean tracked;
         boolean finished;
-        boolean stopped;
 
         @Override
         public void emit(ProcessEvent event) {
@@ -318,10 +317,6 @@ class ProcessLifecycleTest {
             finished = true;
         }
 
-        @Override
-        public void stop() {
-            stopped = true;
-        }
     }
 
     private static final class MutableClock extends Clock {
