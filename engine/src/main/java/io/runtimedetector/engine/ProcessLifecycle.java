@@ -238,7 +238,7 @@ final class ProcessLifecycle {
             requested = true;
             report();
         } else {
-            awaitMinDuration(at);
+            awaitMinDuration();
         }
         replayHeld();
     }
@@ -351,7 +351,7 @@ final class ProcessLifecycle {
         image = rules.images().exec(startBootTimeNs, e, s);
         Instant at = rules.clock().eventTime(e.ktimeNs());
         addPending(event(EventType.EXEC, at, image, null, null));
-        awaitMinDuration(at);
+        awaitMinDuration();
     }
 
     private void adopted(Adoption adoption, boolean alive) {
@@ -372,7 +372,7 @@ final class ProcessLifecycle {
         }
         adoptedAt = adoption.foundAt();
         addPending(event(EventType.EXEC, adoptedAt, image, null, null));
-        awaitMinDuration(rules.clock().startTime(startBootTimeNs));
+        awaitMinDuration();
     }
 
     /** A new image for a process already known (also an exec by a non-leader thread: same process). */
@@ -451,18 +451,25 @@ final class ProcessLifecycle {
         finish();
     }
 
-    /** Whether a process still pending at {@code exitAt} had lived the minimum duration, counted as its timer counts. */
+    /**
+     * Where a pending process' minimum duration counts from: its start when the scan found
+     * it (its exec was not seen), else the event that made it known, the first one held.
+     */
+    private Instant minDurationSince() {
+        return adoptedAt != null ? rules.clock().startTime(startBootTimeNs) : pending.get(0).time();
+    }
+
+    /** Whether a process still pending at {@code exitAt} had lived the minimum duration. */
     private boolean livedMinDuration(Instant exitAt) {
         if (pending == null || pending.isEmpty()) {
             return false;
         }
-        Instant since = adoptedAt != null ? rules.clock().startTime(startBootTimeNs) : pending.get(0).time();
-        return Duration.between(since, exitAt).compareTo(rules.minDuration()) >= 0;
+        return Duration.between(minDurationSince(), exitAt).compareTo(rules.minDuration()) >= 0;
     }
 
-    /** Reports now if the process has already lived the minimum duration since {@code since}. */
-    private void awaitMinDuration(Instant since) {
-        Duration remaining = rules.minDuration().minus(Duration.between(since, rules.clock().now()));
+    /** Reports now if the process has already lived the minimum duration, else starts its timer. */
+    private void awaitMinDuration() {
+        Duration remaining = rules.minDuration().minus(Duration.between(minDurationSince(), rules.clock().now()));
         if (remaining.isNegative() || remaining.isZero()) {
             report();
         } else {
