@@ -679,7 +679,7 @@ JNIEXPORT jintArray JNICALL Java_io_runtimedetector_probe_NativeProbe_layout(JNI
 JNIEXPORT jintArray JNICALL Java_io_runtimedetector_probe_NativeProbe_trackedPids(
 	JNIEnv *env, jclass cls, jlong handle, jint max)
 {
-	struct rd_probe *p = (struct rd_probe *)(intptr_t)handle;
+	struct rd_probe *p = probe_of(handle);
 	__u32 key, next, *pids;
 	jintArray out;
 	jint n = 0;

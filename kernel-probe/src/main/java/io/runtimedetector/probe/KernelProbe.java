@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.NotUsed;
@@ -138,9 +140,9 @@ public final class KernelProbe implements EventProbe {
     }
 
     /** The distinct pids in the kernel's tracked map now: what tests check the programs leave behind. */
-    synchronized java.util.Set<Integer> trackedPids() {
+    synchronized Set<Integer> trackedPids() {
         ensureOpen();
-        java.util.Set<Integer> pids = new java.util.TreeSet<>();
+        Set<Integer> pids = new TreeSet<>();
         for (int pid : NativeProbe.trackedPids(handle, config.trackedCapacity())) {
             pids.add(pid);
         }
