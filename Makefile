@@ -4,7 +4,7 @@ MVN       ?= mvn -B -ntp
 APP_JAR   := sample-app/target/sample-app.jar
 RUN_ARGS  ?= --min-duration 0
 
-.PHONY: deps build test test-kernels run bench clean
+.PHONY: deps build image test test-kernels run bench clean manifest
 
 deps:
 	@scripts/install-deps.sh
@@ -13,8 +13,17 @@ deps:
 build: deps
 	$(MVN) -DskipTests -DskipITs package
 
+# The node agent's container image, built here from Debian's packages (nothing pulled from
+# a registry): tagged runtime-detector:dev in podman's storage and saved as
+# deploy/target/runtime-detector-image.tar for `docker load`, `ctr images import` or
+# `kind load image-archive`. Needs root (podman, mmdebstrap).
+image: build
+	@if [ "$$(id -u)" -ne 0 ]; then echo "make image: podman's storage and mmdebstrap need root; run: sudo make image" >&2; exit 1; fi
+	deploy/image/build.sh
+
 # Unit, Stream TestKit and kernel tests (the kernel ones need root; with CI=true a
-# skipped kernel test fails the run), then the end-to-end test of the packaged app.
+# skipped kernel test fails the run), then the end-to-end tests of the packaged app and
+# of the image, run as the DaemonSet says (deploy/: builds the image as `make image` does).
 test: deps
 	$(MVN) verify
 
@@ -38,6 +47,13 @@ run: build
 # so it does not depend on the sample app.
 bench: deps
 	bench/run.sh
+
+# Regenerates deploy/daemonset.yaml, the plain manifest, from the Helm chart
+# deploy/chart/runtime-detector with its default values (deploy's ChartTest fails while
+# they differ). Helm runs in-process (helm-java), from deploy's test classpath.
+manifest: deps
+	$(MVN) -q -pl deploy -am test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt
+	java -cp deploy/target/test-classes:$$(cat deploy/target/test-classpath.txt) io.runtimedetector.deploy.ManifestRender
 
 clean:
 	$(MVN) -q clean

@@ -9,6 +9,11 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 LIBBPF_OUT="$ROOT/.build/libbpf"
 # prometheus: its promtool checks the /metrics output in the end-to-end test.
 PACKAGES=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool gcc make maven openjdk-17-jdk-headless pkg-config prometheus)
+# The container image (`make image`, deploy/image/build.sh) and its end-to-end test: podman
+# with runc (crun refuses hybrid cgroup hierarchies), slirp4netns for the pod's published
+# ports, mmdebstrap for the base root filesystem, Debian's JDK 17 for its jmods (jlink),
+# busybox-static for the test's service containers.
+IMAGE_PACKAGES=(podman runc slirp4netns mmdebstrap busybox-static openjdk-17-jdk-headless)
 
 say() { echo "install-deps: $*" >&2; }
 
@@ -34,6 +39,10 @@ if command -v mvn >/dev/null 2>&1; then
   missing=("${missing[@]/maven}")
 fi
 read -r -a missing <<<"${missing[*]:-}"
+# The image's runtime is Debian's JDK 17, whatever JDK builds the jars.
+for p in "${IMAGE_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
 if [ "${#missing[@]}" -gt 0 ]; then
   need_root "${missing[@]}"
   say "installing ${missing[*]}"

@@ -1,0 +1,295 @@
+package io.runtimedetector.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The footprint benchmark of the image ({@code make bench}, section 7; alone: {@code make
+ * bench-footprint}): the image's size, uncompressed and as compressed layers; the time from
+ * {@code podman run} to {@code /readyz} 200; and the container's memory as the kubelet
+ * accounts it (the cgroup's usage less inactive file pages: the working set), idle after
+ * ready and at the peak of the bench's worst-case storm (every process carries the prefix
+ * variable, minimum duration 0). The container runs exactly as the chart's DaemonSet says
+ * ({@link PodmanRun}), with the prefix and minimum duration of the storm.
+ *
+ * <p>Round 1 starts on a cold page cache (dropped first), as on a node that never ran the
+ * image: the JRE's and the jar's pages are then charged to the container. Later rounds find
+ * them cached, charged to whoever read them first.
+ *
+ * <p>Usage: {@code Footprint STORM_BINARY OUTPUT.md [ROUNDS] [STORM_N]}
+ */
+public final class Footprint {
+
+    private static final String NAME = "rd-footprint";
+    private static final Duration PODMAN = Duration.ofSeconds(120);
+    private static final Pattern EVENTS = Pattern.compile("^runtime_detector_events_total\\{[^}]*type=\"(exec|exit)\"[^}]*} (\\S+)$",
+            Pattern.MULTILINE);
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 2) {
+            System.err.println("usage: Footprint STORM_BINARY OUTPUT.md [ROUNDS] [STORM_N]");
+            System.exit(2);
+        }
+        Path storm = Path.of(args[0]);
+        Path out = Path.of(args[1]);
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        int stormN = args.length > 3 ? Integer.parseInt(args[3]) : 20_000;
+
+        Map<String, Object> daemonSet = Chart.daemonSet(Chart.render(
+                Map.of("envPrefix", "RDBENCH_", "minDuration", "0")));
+        PodmanRun run = PodmanRun.of(daemonSet, "footprint-node");
+        String image = run.image();
+        long uncompressed = Long.parseLong(Podman.check(PODMAN, "image", "inspect", "--format={{.Size}}", image));
+        long compressed = compressedLayers(image);
+
+        List<Round> results = new ArrayList<>();
+        try {
+            for (int r = 1; r <= rounds; r++) {
+                results.add(round(run, storm, stormN, r == 1));
+                log("round " + r + ": " + results.get(r - 1));
+            }
+        } finally {
+            Podman.run(PODMAN, "rm", "--force", "--time=5", NAME);
+            Podman.removeCgroupParent();
+        }
+        Files.writeString(out, report(run, uncompressed, compressed, results, stormN));
+        log("wrote " + out);
+    }
+
+    /** One container's life: start, ready, idle, storm, stop. */
+    private static Round round(PodmanRun run, Path storm, int stormN, boolean cold) throws Exception {
+        Podman.run(PODMAN, "rm", "--force", "--time=5", NAME);
+        if (cold) {
+            new ProcessBuilder("sync").start().waitFor();
+            Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "3");
+        }
+        int port = Ports.free();
+        long t0 = System.nanoTime();
+        Podman.check(PODMAN, run.command(NAME, Podman.hostFlags(), Map.of("metrics", port), List.of()));
+        double readySeconds = awaitReady(port, t0);
+        String id = Podman.check(PODMAN, "inspect", "--format={{.Id}}", NAME);
+        int pid = Integer.parseInt(Podman.check(PODMAN, "inspect", "--format={{.State.Pid}}", NAME));
+        Path cgroup = Podman.memoryCgroup(id);
+
+        Thread.sleep(10_000); // past start-up: the JIT's and the scan's transient memory settle
+        Memory idle = Memory.read(cgroup, pid);
+
+        long before = events(port);
+        AtomicLong peakWorkingSet = new AtomicLong();
+        Thread sampler = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    peakWorkingSet.accumulateAndGet(Memory.read(cgroup, pid).workingSet(), Math::max);
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (IOException containerGone) {
+                    return;
+                }
+            }
+        }, "footprint-sampler");
+        sampler.start();
+        Process p = new ProcessBuilder(storm.toString(), "-n", Integer.toString(stormN), "-p", "2",
+                "--prefix-every", "1", "--tag", "fp").redirectErrorStream(true).start();
+        String stormLine = new String(p.getInputStream().readAllBytes()).strip();
+        if (p.waitFor() != 0 || !stormLine.startsWith("spawned=")) {
+            throw new IOException("storm failed: " + stormLine);
+        }
+        long delivered = awaitEvents(port, before + 2L * stormN);
+        sampler.interrupt();
+        sampler.join();
+        Memory after = Memory.read(cgroup, pid);
+        Podman.check(Duration.ofSeconds(run.graceSeconds() + 30), "stop", "--time=" + run.graceSeconds(), NAME);
+        return new Round(cold, readySeconds, idle, Math.max(peakWorkingSet.get(), after.workingSet()),
+                after.peakUsage(), after.jvmPeakRss(), delivered - before, stormLine);
+    }
+
+    private static double awaitReady(int port, long t0) throws Exception {
+        long deadline = t0 + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            try {
+                if (ImageIT.Probes.get(port, "/readyz").statusCode() == 200) {
+                    return (System.nanoTime() - t0) / 1e9;
+                }
+            } catch (IOException notListeningYet) {
+                // the JVM is still starting
+            }
+            Thread.sleep(20);
+        }
+        throw new IOException("not ready within 60 s:\n" + Podman.run(PODMAN, "logs", NAME).output());
+    }
+
+    /** EXEC and EXIT events handed to the sinks so far, from the detector's own metrics. */
+    private static long events(int port) throws Exception {
+        HttpResponse<String> metrics = ImageIT.Probes.get(port, "/metrics");
+        long n = 0;
+        Matcher m = EVENTS.matcher(metrics.body());
+        while (m.find()) {
+            n += (long) Double.parseDouble(m.group(2));
+        }
+        return n;
+    }
+
+    /** Waits until this many events were handed on, or until the count stops growing for 5 s. */
+    private static long awaitEvents(int port, long target) throws Exception {
+        long last = -1;
+        long lastChange = System.nanoTime();
+        while (true) {
+            long n = events(port);
+            if (n >= target) {
+                return n;
+            }
+            if (n != last) {
+                last = n;
+                lastChange = System.nanoTime();
+            } else if (System.nanoTime() - lastChange > TimeUnit.SECONDS.toNanos(5)) {
+                return n;
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** What a registry stores: the image's layers, gzip-compressed (podman save --compress as a docker-dir). */
+    private static long compressedLayers(String image) throws IOException {
+        Path dir = Files.createTempDirectory("rd-image");
+        try {
+            Files.delete(dir);
+            Podman.check(PODMAN, "save", "--quiet", "--compress", "--format=docker-dir", "--output=" + dir, image);
+            long total = 0;
+            for (JsonNode layer : new ObjectMapper().readTree(dir.resolve("manifest.json").toFile()).get("layers")) {
+                total += layer.get("size").asLong();
+            }
+            return total;
+        } finally {
+            if (Files.exists(dir)) {
+                try (var files = Files.walk(dir)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
+        }
+    }
+
+    private static String report(PodmanRun run, long uncompressed, long compressed, List<Round> rounds, int stormN) {
+        Round cold = rounds.get(0);
+        List<Round> warm = rounds.size() > 1 ? rounds.subList(1, rounds.size()) : rounds;
+        double idleCold = mib(cold.idle().workingSet());
+        double idleWarm = median(warm.stream().mapToDouble(r -> mib(r.idle().workingSet())).toArray());
+        double peak = median(rounds.stream().mapToDouble(r -> mib(r.peakWorkingSet())).toArray());
+        double peakMax = rounds.stream().mapToDouble(r -> mib(r.peakWorkingSet())).max().orElse(0);
+        double ready = median(rounds.stream().mapToDouble(Round::readySeconds).toArray());
+        StringBuilder md = new StringBuilder();
+        md.append("## 7. Container footprint\n\n");
+        md.append(String.format(Locale.ROOT, "The image `%s` as `make image` builds it, run as the chart's DaemonSet says "
+                + "(memory limit %d MiB), %d rounds; round 1 on a cold page cache. Memory is the container cgroup's "
+                + "working set (usage less inactive file pages), which is what the kubelet evicts and reports on; "
+                + "the ring buffer (kernel memory) is in it once. Storm: %d processes, each with the prefix "
+                + "variable, minimum duration 0, every EXEC and EXIT written to the container's log.%n%n",
+                run.image(), run.memoryLimit() >> 20, rounds.size(), stormN));
+        md.append("| measure | result | target | status |\n|---|---|---|---|\n");
+        md.append(row("image size, uncompressed", mb(uncompressed), "≤ 150 MB", uncompressed <= 150_000_000L));
+        md.append(row("image size, compressed layers", mb(compressed), "–", true));
+        md.append(row("container memory, idle (warm cache; cold: " + fmt(idleCold) + " MiB)", fmt(idleWarm) + " MiB",
+                "≤ 128 MiB", idleWarm <= 128));
+        md.append(row("container memory, storm peak (max of rounds " + fmt(peakMax) + " MiB)", fmt(peak) + " MiB",
+                "≤ 192 MiB", peak <= 192));
+        md.append(row("start to ready (`podman run` to `/readyz` 200)", String.format(Locale.ROOT, "%.2f s", ready),
+                "≤ 3 s", ready <= 3));
+        md.append("\n| round | cache | ready s | idle working set MiB | idle usage MiB | idle kernel MiB | idle JVM RSS MiB "
+                + "| storm peak working set MiB | peak usage MiB | JVM peak RSS MiB | events | storm |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (int i = 0; i < rounds.size(); i++) {
+            Round r = rounds.get(i);
+            md.append(String.format(Locale.ROOT, "| %d | %s | %.2f | %s | %s | %s | %s | %s | %s | %s | %d | `%s` |%n", i + 1,
+                    r.cold() ? "cold" : "warm", r.readySeconds(), fmt(mib(r.idle().workingSet())),
+                    fmt(mib(r.idle().usage())), fmt(mib(r.idle().kernel())), fmt(mib(r.idle().jvmRss())),
+                    fmt(mib(r.peakWorkingSet())), fmt(mib(r.peakUsage())), fmt(mib(r.jvmPeakRss())), r.events(),
+                    r.stormLine()));
+        }
+        md.append("\nThe JVM's RSS counts the ring buffer's pages twice (the kernel maps its data pages twice, so "
+                + "that a record that wraps reads as one piece) and counts shared file pages that the cgroup may "
+                + "not be charged for; the cgroup's figure is the one that matters for limits.\n");
+        return md.toString();
+    }
+
+    private static String row(String what, String result, String target, boolean met) {
+        return "| " + what + " | " + result + " | " + target + " | " + (met ? "met" : "**missed**") + " |\n";
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        java.util.Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    private static double mib(long bytes) {
+        return bytes / (1024.0 * 1024.0);
+    }
+
+    private static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    private static String mb(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
+    }
+
+    private static void log(String line) {
+        System.err.println("[footprint] " + line);
+    }
+
+    record Round(boolean cold, double readySeconds, Memory idle, long peakWorkingSet, long peakUsage, long jvmPeakRss,
+            long events, String stormLine) {
+    }
+
+    /** A container cgroup's memory (v1 or v2) and its JVM's RSS. */
+    record Memory(long usage, long workingSet, long kernel, long peakUsage, long jvmRss, long jvmPeakRss) {
+
+        static Memory read(Path cgroup, int pid) throws IOException {
+            Map<String, Long> stat = new java.util.HashMap<>();
+            for (String line : Files.readAllLines(cgroup.resolve("memory.stat"))) {
+                String[] kv = line.split(" ");
+                stat.put(kv[0], Long.parseLong(kv[1]));
+            }
+            boolean v1 = Files.exists(cgroup.resolve("memory.usage_in_bytes"));
+            long usage = number(cgroup.resolve(v1 ? "memory.usage_in_bytes" : "memory.current"));
+            long inactiveFile = stat.getOrDefault(v1 ? "total_inactive_file" : "inactive_file", 0L);
+            long kernel = v1 ? number(cgroup.resolve("memory.kmem.usage_in_bytes")) : stat.getOrDefault("kernel", 0L);
+            long peak = v1 ? number(cgroup.resolve("memory.max_usage_in_bytes"))
+                    : Files.exists(cgroup.resolve("memory.peak")) ? number(cgroup.resolve("memory.peak")) : usage;
+            long rss = 0;
+            long hwm = 0;
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    rss = kib(line);
+                } else if (line.startsWith("VmHWM:")) {
+                    hwm = kib(line);
+                }
+            }
+            return new Memory(usage, Math.max(0, usage - inactiveFile), kernel, peak, rss, hwm);
+        }
+
+        private static long number(Path file) throws IOException {
+            return Long.parseLong(Files.readString(file).strip());
+        }
+
+        private static long kib(String statusLine) {
+            return Long.parseLong(statusLine.replaceAll("[^0-9]", "")) * 1024;
+        }
+    }
+
+    private Footprint() {
+    }
+}

@@ -1,0 +1,241 @@
+package io.runtimedetector.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.runtimedetector.probe.KernelTestSupport;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The Go library's own try-it path, short of the cluster: build the image here, run it
+ * exactly as the chart's DaemonSet says ({@link PodmanRun}), start "services" in other
+ * containers, some with the prefix variable and some without, and read the detector's log
+ * as {@code kubectl logs} would. Needs root and a kernel with BTF, like the kernel tests.
+ */
+@Timeout(600)
+class ImageIT {
+
+    private static final String NAME_PREFIX = "rd-it-";
+    private static final String DETECTOR = NAME_PREFIX + "detector";
+    private static final String NODE = "rd-test-node";
+    private static final Duration PODMAN = Duration.ofSeconds(60);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The chart with what this test's services carry: the Go library's prefix and key. */
+    private static final Map<String, String> VALUES = Map.of("envPrefix", "ODIGOS_", "envKeys[0]", "ODIGOS_POD_NAME");
+
+    private static PodmanRun run;
+
+    @BeforeAll
+    static void buildImage() throws Exception {
+        KernelTestSupport.requireKernel();
+        if (!Podman.installed()) {
+            String why = "podman is not installed (scripts/install-deps.sh installs it)";
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                fail(why);
+            }
+            Assumptions.abort(why);
+        }
+        removeContainers();
+        Images.buildDetector();
+        Images.importBusybox();
+        run = PodmanRun.of(Chart.daemonSet(Chart.render(VALUES)), NODE);
+    }
+
+    @AfterEach
+    void removeEachTestsContainers() throws IOException {
+        removeContainers();
+    }
+
+    @AfterAll
+    static void cleanUp() throws IOException {
+        removeContainers();
+        Images.removeBusybox();
+        Podman.removeCgroupParent();
+    }
+
+    @Test
+    void servicesAreReportedAsTheDaemonSetRunsIt() throws Exception {
+        Set<Integer> programsBefore = BpfPrograms.detectors();
+        int port = Ports.free();
+        Podman.check(PODMAN, run.command(DETECTOR, Podman.hostFlags(), Map.of("metrics", port), List.of()));
+        ContainerLog log = new ContainerLog(DETECTOR);
+        log.awaitLine(line -> line.contains("detector ready"), Duration.ofSeconds(60));
+
+        // The kubelet's probes, on the port and paths the manifest names.
+        assertEquals(200, Probes.httpGet(run.readiness(), port).statusCode(), "readinessProbe");
+        assertEquals(200, Probes.httpGet(run.liveness(), port).statusCode(), "livenessProbe");
+        HttpResponse<String> metrics = Probes.get(port, "/metrics");
+        assertEquals(200, metrics.statusCode(), "/metrics");
+        assertTrue(metrics.body().contains("runtime_detector_"), "the detector's own metrics are served");
+
+        // Services: long-lived and short-lived with the variable, and one without.
+        List<String> longCmd = List.of("/bin/busybox", "sleep", "3600");
+        List<String> shortCmd = List.of("/bin/busybox", "sh", "-c", "sleep 2; exit 3");
+        List<String> plainCmd = List.of("/bin/busybox", "sleep", "3601");
+        int longPid = Images.service(NAME_PREFIX + "svc-long", "svc-long", longCmd);
+        int shortPid = Images.service(NAME_PREFIX + "svc-short", "svc-short", shortCmd);
+        int plainPid = Images.service(NAME_PREFIX + "svc-plain", null, plainCmd);
+
+        JsonNode longExec = log.awaitEvent(e -> isEvent(e, "EXEC", longPid), Duration.ofSeconds(30));
+        assertService(longExec, longPid, longCmd, "svc-long");
+        JsonNode shortExec = log.awaitEvent(e -> isEvent(e, "EXEC", shortPid), Duration.ofSeconds(30));
+        assertService(shortExec, shortPid, shortCmd, "svc-short");
+        JsonNode shortExit = log.awaitEvent(e -> isEvent(e, "EXIT", shortPid), Duration.ofSeconds(30));
+        assertEquals(3, shortExit.get("exitCode").asInt(), shortExit.toString());
+        assertEquals("3", Podman.check(PODMAN, "wait", NAME_PREFIX + "svc-short"), "the service's own status");
+
+        // The plain service started before the short one ended, more than the minimum duration
+        // ago: had it passed the filter, it would have been reported by now.
+        Optional<JsonNode> plain = log.events().stream()
+                .filter(e -> e.get("pid").asInt() == plainPid || e.get("cmdLine").toString().contains("3601"))
+                .findFirst();
+        assertFalse(plain.isPresent(), () -> "a service without the variable was reported: " + plain.get());
+
+        // kubectl delete pod: SIGTERM, then the grace period.
+        long start = System.nanoTime();
+        Podman.check(Duration.ofSeconds(run.graceSeconds() + 30), "stop", "--time=" + run.graceSeconds(), DETECTOR);
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertTrue(took.toSeconds() < run.graceSeconds(), "stopped within the grace period, took " + took);
+        assertEquals("0", Podman.check(PODMAN, "inspect", "--format={{.State.ExitCode}}", DETECTOR),
+                () -> "exit status on SIGTERM\n" + log.text());
+        assertTrue(log.text().contains("final stats"), "the final counters are logged");
+        BpfPrograms.awaitNoneBut(programsBefore);
+    }
+
+    @Test
+    void withoutACapabilityItSaysWhyInOneSentenceAndExits77() throws Exception {
+        for (String capability : List.of("BPF", "PERFMON")) {
+            String name = NAME_PREFIX + "no-" + capability.toLowerCase();
+            Podman.check(PODMAN, run.without(capability).command(name, Podman.hostFlags(),
+                    Map.of("metrics", Ports.free()), List.of()));
+            assertEquals("77", Podman.check(PODMAN, "wait", name), () -> new ContainerLog(name).text());
+            ContainerLog log = new ContainerLog(name);
+            // What kubectl logs of the crash-looping pod shows: one sentence (after the metrics
+            // port's log line), no stack trace.
+            List<String> plain = log.lines().stream().filter(l -> !l.isBlank() && !l.matches("^\\d{4}-\\d\\d-\\d\\dT.*")).toList();
+            assertEquals(1, plain.size(), () -> "one sentence without " + capability + ":\n" + log.text());
+            assertTrue(plain.get(0).contains("CAP_BPF") && plain.get(0).contains("CAP_PERFMON"), plain.get(0));
+            assertFalse(log.text().contains("Exception") || log.text().contains("\tat "), log.text());
+        }
+    }
+
+    private static boolean isEvent(JsonNode event, String type, int pid) {
+        return type.equals(event.get("type").asText()) && event.get("pid").asInt() == pid;
+    }
+
+    /** An EXEC of a service: the node's pid, its pid in its own container, exe, argv and the requested value. */
+    private static void assertService(JsonNode exec, int hostPid, List<String> cmd, String podName) {
+        assertEquals(hostPid, exec.get("pid").asInt(), exec.toString());
+        assertEquals(1, exec.get("containerPid").asInt(), "PID 1 of its container: " + exec);
+        assertEquals("/bin/busybox", exec.get("exePath").asText(), exec.toString());
+        List<String> argv = new ArrayList<>();
+        exec.get("cmdLine").forEach(a -> argv.add(a.asText()));
+        assertEquals(cmd, argv, exec.toString());
+        assertEquals(podName, exec.path("envs").path("ODIGOS_POD_NAME").asText(), exec.toString());
+    }
+
+    private static void removeContainers() throws IOException {
+        String names = Podman.check(PODMAN, "ps", "--all", "--format={{.Names}}", "--filter=name=^" + NAME_PREFIX);
+        for (String name : names.lines().filter(n -> !n.isBlank()).toList()) {
+            Podman.check(PODMAN, "rm", "--force", "--time=2", name);
+        }
+    }
+
+    /** A container's log as {@code kubectl logs} shows it: stdout and stderr, line by line. */
+    record ContainerLog(String container) {
+
+        String text() {
+            try {
+                return Podman.check(PODMAN, "logs", container);
+            } catch (IOException e) {
+                return "(no log: " + e.getMessage() + ")";
+            }
+        }
+
+        List<String> lines() {
+            return text().lines().toList();
+        }
+
+        /** The JSON Lines events so far. */
+        List<JsonNode> events() {
+            List<JsonNode> events = new ArrayList<>();
+            for (String line : lines()) {
+                if (line.startsWith("{")) {
+                    try {
+                        events.add(JSON.readTree(line));
+                    } catch (IOException e) {
+                        throw new AssertionError("not a JSON event line: " + line, e);
+                    }
+                }
+            }
+            return events;
+        }
+
+        void awaitLine(Predicate<String> match, Duration limit) throws InterruptedException {
+            await(() -> lines().stream().anyMatch(match) ? Optional.of(true) : Optional.empty(), limit, "a log line");
+        }
+
+        JsonNode awaitEvent(Predicate<JsonNode> match, Duration limit) throws InterruptedException {
+            return await(() -> events().stream().filter(match).findFirst(), limit, "an event");
+        }
+
+        private <T> T await(java.util.function.Supplier<Optional<T>> probe, Duration limit, String what)
+                throws InterruptedException {
+            long deadline = System.nanoTime() + KernelTestSupport.patience(limit).toNanos();
+            while (true) {
+                Optional<T> found = probe.get();
+                if (found.isPresent()) {
+                    return found.get();
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("no " + what + " within " + limit + " in the log of " + container + ":\n" + text());
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    /** HTTP as the kubelet's httpGet probes do it, against the port published on loopback. */
+    static final class Probes {
+        private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+
+        static HttpResponse<String> httpGet(Map<String, Object> probe, int hostPort) throws Exception {
+            Map<String, Object> httpGet = PodmanRun.map(probe, "httpGet");
+            assertEquals("metrics", httpGet.get("port"), "the probe uses the metrics port");
+            return get(hostPort, (String) httpGet.get("path"));
+        }
+
+        static HttpResponse<String> get(int port, String path) throws Exception {
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(3)).build();
+            return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
+    static Path repoRoot() {
+        return Path.of(System.getProperty("repo.root", "..")).toAbsolutePath().normalize();
+    }
+}
