@@ -4,7 +4,7 @@ MVN       ?= mvn -B -ntp
 APP_JAR   := sample-app/target/sample-app.jar
 RUN_ARGS  ?= --min-duration 0
 
-.PHONY: deps build image test test-kernels run bench clean manifest
+.PHONY: deps build image test test-kernels run bench bench-footprint clean manifest
 
 deps:
 	@scripts/install-deps.sh
@@ -14,7 +14,7 @@ build: deps
 	$(MVN) -DskipTests -DskipITs package
 
 # The node agent's container image, built here from Debian's packages (nothing pulled from
-# a registry): tagged runtime-detector:dev in podman's storage and saved as
+# a registry): tagged localhost/runtime-detector:dev in podman's storage and saved as
 # deploy/target/runtime-detector-image.tar for `docker load`, `ctr images import` or
 # `kind load image-archive`. Needs root (podman, mmdebstrap).
 image: build
@@ -47,6 +47,11 @@ run: build
 # so it does not depend on the sample app.
 bench: deps
 	bench/run.sh
+
+# Only section 7 of BENCHMARKS.md, the image's footprint (size, start to ready, container
+# memory idle and in the worst-case storm), which `make bench` also runs last. Needs root.
+bench-footprint: deps
+	bench/footprint.sh
 
 # Regenerates deploy/daemonset.yaml, the plain manifest, from the Helm chart
 # deploy/chart/runtime-detector with its default values (deploy's ChartTest fails while

@@ -10,7 +10,8 @@
 #      then after CHURN_N more have come and gone; exit bursts;
 #   5b. a detector JVM stopped (SIGSTOP) while STOP_N processes start and end, then
 #      resumed: what the ring alone kept;
-#   6. the JMH benchmark of the engine alone (events/s, bytes allocated per event).
+#   6. the JMH benchmark of the engine alone (events/s, bytes allocated per event);
+#   7. the container image's footprint (bench/footprint.sh; FOOTPRINT=0 skips it).
 # Consumers: the detector (bench/java BenchDetector over the Detector API), the C
 # libbpf floor (bench/c/floor.c on the same skeleton), forkstat and bpftrace.
 # Writes $OUT (BENCHMARKS.md at the repository root); raw logs stay in $WORK.
@@ -845,3 +846,7 @@ phase_stopped
 [ "$JMH" = 1 ] && phase_jmh
 T_END=$(date +%s) RUN_DATE=$(date -u '+%Y-%m-%d %H:%M UTC'); keep T_END RUN_DATE
 report
+# Section 7: the container image's footprint (its own script, also `make bench-footprint`).
+if [ "${FOOTPRINT:-1}" = 1 ]; then
+	OUT="$OUT" WORK="$WORK/footprint" SKIP_BUILD="$SKIP_BUILD" "$ROOT/bench/footprint.sh"
+fi

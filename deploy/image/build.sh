@@ -14,12 +14,12 @@
 # all take.
 #
 # Usage: deploy/image/build.sh [--jar PATH]     (needs root: podman's storage, mmdebstrap)
-# Knobs: IMAGE (runtime-detector:dev), ARCHIVE (deploy/target/runtime-detector-image.tar),
+# Knobs: IMAGE (localhost/runtime-detector:dev: the chart's default image), ARCHIVE (deploy/target/runtime-detector-image.tar),
 #        SUITE (bookworm).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-IMAGE=${IMAGE:-runtime-detector:dev}
+IMAGE=${IMAGE:-localhost/runtime-detector:dev}
 ARCHIVE=${ARCHIVE:-$ROOT/deploy/target/runtime-detector-image.tar}
 SUITE=${SUITE:-bookworm}
 JAR=$ROOT/sample-app/target/sample-app.jar
@@ -98,11 +98,18 @@ cp "$JAR" "$ctx/runtime-detector.jar"
 cp "$ROOT/deploy/image/Containerfile" "$ctx/Containerfile"
 
 say "building $IMAGE"
+previous=$("${PODMAN[@]}" image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
 "${PODMAN[@]}" build --quiet --pull=never --network=none \
   --label "org.opencontainers.image.title=runtime-detector" \
   --label "org.opencontainers.image.version=$(unzip -p "$JAR" META-INF/MANIFEST.MF | sed -n 's/^Implementation-Version: *//p' | tr -d '\r')" \
   --label "org.opencontainers.image.revision=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)" \
   -t "$IMAGE" -f "$ctx/Containerfile" "$ctx" >/dev/null
+
+# The image this one replaces would stay behind untagged; one a container still uses stays.
+current=$("${PODMAN[@]}" image inspect --format '{{.Id}}' "$IMAGE")
+if [ -n "$previous" ] && [ "$previous" != "$current" ]; then
+  "${PODMAN[@]}" rmi "$previous" >/dev/null 2>&1 || true
+fi
 
 mkdir -p "$(dirname "$ARCHIVE")"
 rm -f "$ARCHIVE"

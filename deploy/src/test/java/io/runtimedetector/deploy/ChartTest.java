@@ -96,7 +96,7 @@ class ChartTest {
         assertNull(pod.get("priorityClassName"));
 
         Map<String, Object> container = Chart.container(daemonSet);
-        assertEquals("runtime-detector:dev", container.get("image"));
+        assertEquals("localhost/runtime-detector:dev", container.get("image"));
         assertEquals(List.of("--format=json", "--min-duration=1s", "--stats-interval=5m"), container.get("args"));
         assertEquals(Map.of("HOST_PROCFS", "/host/proc", "RD_METRICS_PORT", "9400", "NODE_NAME", "<spec.nodeName>"),
                 env(container));
@@ -111,7 +111,7 @@ class ChartTest {
                         "seccompProfile", Map.of("type", "Unconfined"),
                         "appArmorProfile", Map.of("type", "Unconfined")),
                 container.get("securityContext"));
-        assertEquals(Map.of("requests", Map.of("cpu", "50m", "memory", "256Mi"), "limits", Map.of("memory", "512Mi")),
+        assertEquals(Map.of("requests", Map.of("cpu", "50m", "memory", "160Mi"), "limits", Map.of("memory", "384Mi")),
                 container.get("resources"));
 
         Map<String, Object> podMetadata = cast(podTemplate(daemonSet).get("metadata"));
@@ -149,7 +149,7 @@ class ChartTest {
                         "RD_KAFKA_PROPERTY", "compression.type=zstd\nsecurity.protocol=SSL"),
                 env(container));
         // --set merges into the default resources rather than replacing them.
-        assertEquals(Map.of("requests", Map.of("cpu", "100m", "memory", "256Mi"), "limits", Map.of("memory", "1Gi")),
+        assertEquals(Map.of("requests", Map.of("cpu", "100m", "memory", "160Mi"), "limits", Map.of("memory", "1Gi")),
                 container.get("resources"));
         assertEquals(Map.of("kubernetes.io/os", "linux"), podSpec(daemonSet).get("nodeSelector"));
     }

@@ -16,7 +16,7 @@ final class Images {
     private static final Path BUSYBOX_BINARY = Path.of("/bin/busybox");
     private static final Duration PODMAN = Duration.ofSeconds(60);
 
-    /** Builds runtime-detector:dev with deploy/image/build.sh, exactly as {@code make image} does. */
+    /** Builds localhost/runtime-detector:dev with deploy/image/build.sh, exactly as {@code make image} does. */
     static void buildDetector() throws IOException, InterruptedException {
         Path root = ImageIT.repoRoot();
         Path logFile = root.resolve("deploy/target/image-build.log");
