@@ -77,6 +77,7 @@ public final class Footprint {
             Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "3");
         }
         int port = Ports.free();
+        String load = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
         long t0 = System.nanoTime();
         Podman.check(PODMAN, run.command(NAME, Podman.hostFlags(), Map.of("metrics", port), List.of()));
         double readySeconds = awaitReady(port, t0);
@@ -114,7 +115,7 @@ public final class Footprint {
         Memory after = Memory.read(cgroup, pid);
         Podman.check(Duration.ofSeconds(run.graceSeconds() + 30), "stop", "--time=" + run.graceSeconds(), NAME);
         return new Round(cold, readySeconds, idle, Math.max(peakWorkingSet.get(), after.workingSet()),
-                after.peakUsage(), after.jvmPeakRss(), delivered - before, stormLine);
+                after.peakUsage(), after.jvmPeakRss(), delivered - before, load, stormLine);
     }
 
     private static double awaitReady(int port, long t0) throws Exception {
@@ -198,25 +199,31 @@ public final class Footprint {
                 + "the ring buffer (kernel memory) is in it once. Storm: %d processes, each with the prefix "
                 + "variable, minimum duration 0, every EXEC and EXIT written to the container's log.%n%n",
                 run.image(), run.memoryLimit() >> 20, rounds.size(), stormN));
-        md.append("| measure | result | target | status |\n|---|---|---|---|\n");
-        md.append(row("image size, uncompressed", mb(uncompressed), "≤ 150 MB", uncompressed <= 150_000_000L));
-        md.append(row("image size, compressed layers", mb(compressed), "–", true));
-        md.append(row("container memory, idle (warm cache; cold: " + fmt(idleCold) + " MiB)", fmt(idleWarm) + " MiB",
-                "≤ 128 MiB", idleWarm <= 128));
-        md.append(row("container memory, storm peak (max of rounds " + fmt(peakMax) + " MiB)", fmt(peak) + " MiB",
-                "≤ 192 MiB", peak <= 192));
-        md.append(row("start to ready (`podman run` to `/readyz` 200)", String.format(Locale.ROOT, "%.2f s", ready),
-                "≤ 3 s", ready <= 3));
+        // "Before" is what the issue measured of the old Dockerfile's image (a full JRE package)
+        // and of the bare JVM with its defaults: the baseline these targets were set against.
+        md.append("| measure | before (old Dockerfile, bare JVM) | now | target | status |\n|---|---|---|---|---|\n");
+        md.append(row("image size, uncompressed", "~300 MB", mb(uncompressed), "≤ 150 MB",
+                uncompressed <= 150_000_000L ? "met" : gap(mb(uncompressed - 150_000_000L), "")));
+        md.append(row("image size, compressed layers", "–", mb(compressed), "–", "–"));
+        md.append(row("container memory, idle, page cache warm (rounds 2+)", "≥ 158 MiB (JVM RSS)", fmt(idleWarm) + " MiB",
+                "≤ 128 MiB", idleWarm <= 128 ? "met" : gap(fmt(idleWarm - 128) + " MiB", COLD_NEXT)));
+        md.append(row("container memory, idle, first start on a node (round 1, page cache cold)", "–",
+                fmt(idleCold) + " MiB", "≤ 128 MiB", idleCold <= 128 ? "met" : gap(fmt(idleCold - 128) + " MiB", COLD_NEXT)));
+        md.append(row("container memory, storm peak (median; max " + fmt(peakMax) + " MiB)", "≥ 217 MiB (JVM RSS)",
+                fmt(peak) + " MiB", "≤ 192 MiB", peak <= 192 ? "met" : gap(fmt(peak - 192) + " MiB", "")));
+        md.append(row("start to ready (`podman run` to `/readyz` 200, median)", "2.5 s (bare JVM)",
+                String.format(Locale.ROOT, "%.2f s", ready), "≤ 3 s", ready <= 3 ? "met" : gap(
+                        String.format(Locale.ROOT, "%.2f s", ready - 3), "")));
         md.append("\n| round | cache | ready s | idle working set MiB | idle usage MiB | idle kernel MiB | idle JVM RSS MiB "
-                + "| storm peak working set MiB | peak usage MiB | JVM peak RSS MiB | events | storm |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                + "| storm peak working set MiB | peak usage MiB | JVM peak RSS MiB | events | load | storm |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (int i = 0; i < rounds.size(); i++) {
             Round r = rounds.get(i);
-            md.append(String.format(Locale.ROOT, "| %d | %s | %.2f | %s | %s | %s | %s | %s | %s | %s | %d | `%s` |%n", i + 1,
+            md.append(String.format(Locale.ROOT, "| %d | %s | %.2f | %s | %s | %s | %s | %s | %s | %s | %d | %s | `%s` |%n", i + 1,
                     r.cold() ? "cold" : "warm", r.readySeconds(), fmt(mib(r.idle().workingSet())),
                     fmt(mib(r.idle().usage())), fmt(mib(r.idle().kernel())), fmt(mib(r.idle().jvmRss())),
                     fmt(mib(r.peakWorkingSet())), fmt(mib(r.peakUsage())), fmt(mib(r.jvmPeakRss())), r.events(),
-                    r.stormLine()));
+                    r.load(), r.stormLine()));
         }
         md.append("\nThe JVM's RSS counts the ring buffer's pages twice (the kernel maps its data pages twice, so "
                 + "that a record that wraps reads as one piece) and counts shared file pages that the cgroup may "
@@ -224,8 +231,18 @@ public final class Footprint {
         return md.toString();
     }
 
-    private static String row(String what, String result, String target, boolean met) {
-        return "| " + what + " | " + result + " | " + target + " | " + (met ? "met" : "**missed**") + " |\n";
+    /** What the cold first start would need; named in the report when an idle target is missed. */
+    private static final String COLD_NEXT = "the JRE's and the jar's file pages that the container reads first "
+            + "are charged to it (the difference between the cold and the warm rounds); next: an application "
+            + "class-data-sharing archive built at image time, which maps the ~4 500 classes the app loads instead "
+            + "of parsing them into metaspace (~25 MiB of anonymous memory now), then measure both rounds again";
+
+    private static String row(String what, String before, String now, String target, String status) {
+        return "| " + what + " | " + before + " | " + now + " | " + target + " | " + status + " |\n";
+    }
+
+    private static String gap(String by, String next) {
+        return "**missed by " + by + "**" + (next.isEmpty() ? "" : ": " + next);
     }
 
     private static double median(double[] values) {
@@ -250,8 +267,9 @@ public final class Footprint {
         System.err.println("[footprint] " + line);
     }
 
+    /** @param load the machine's 1-minute load average when the container started (start-up time depends on it) */
     record Round(boolean cold, double readySeconds, Memory idle, long peakWorkingSet, long peakUsage, long jvmPeakRss,
-            long events, String stormLine) {
+            long events, String load, String stormLine) {
     }
 
     /** A container cgroup's memory (v1 or v2) and its JVM's RSS. */

@@ -78,11 +78,13 @@ class ImageIT {
 
     @Test
     void servicesAreReportedAsTheDaemonSetRunsIt() throws Exception {
-        Set<Integer> programsBefore = BpfPrograms.detectors();
         int port = Ports.free();
         Podman.check(PODMAN, run.command(DETECTOR, Podman.hostFlags(), Map.of("metrics", port), List.of()));
         ContainerLog log = new ContainerLog(DETECTOR);
         log.awaitLine(line -> line.contains("detector ready"), Duration.ofSeconds(60));
+        int detectorPid = Integer.parseInt(Podman.check(PODMAN, "inspect", "--format={{.State.Pid}}", DETECTOR));
+        Set<Integer> programs = BpfPrograms.heldBy(detectorPid);
+        assertFalse(programs.isEmpty(), "the detector holds its eBPF programs");
 
         // The kubelet's probes, on the port and paths the manifest names.
         assertEquals(200, Probes.httpGet(run.readiness(), port).statusCode(), "readinessProbe");
@@ -122,7 +124,7 @@ class ImageIT {
         assertEquals("0", Podman.check(PODMAN, "inspect", "--format={{.State.ExitCode}}", DETECTOR),
                 () -> "exit status on SIGTERM\n" + log.text());
         assertTrue(log.text().contains("final stats"), "the final counters are logged");
-        BpfPrograms.awaitNoneBut(programsBefore);
+        BpfPrograms.awaitUnloaded(programs);
     }
 
     @Test
@@ -139,6 +141,31 @@ class ImageIT {
             assertEquals(1, plain.size(), () -> "one sentence without " + capability + ":\n" + log.text());
             assertTrue(plain.get(0).contains("CAP_BPF") && plain.get(0).contains("CAP_PERFMON"), plain.get(0));
             assertFalse(log.text().contains("Exception") || log.text().contains("\tat "), log.text());
+        }
+    }
+
+    /**
+     * The archive {@code make image} leaves is what {@code ctr images import} (and so
+     * {@code kind load image-archive} and {@code k3s ctr images import}) takes, under the very
+     * name the chart's DaemonSet asks for, and the image runs under containerd's runc.
+     */
+    @Test
+    void theArchiveLoadsIntoContainerdUnderTheChartsImageName() throws Exception {
+        if (!PrivateContainerd.installed()) {
+            String why = "containerd is not installed (scripts/install-deps.sh installs it)";
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                fail(why);
+            }
+            Assumptions.abort(why);
+        }
+        Path archive = repoRoot().resolve("deploy/target/runtime-detector-image.tar");
+        try (PrivateContainerd containerd = PrivateContainerd.start(java.nio.file.Files.createTempDirectory(NAME_PREFIX))) {
+            containerd.check("images", "import", archive.toString());
+            List<String> images = containerd.check("images", "ls", "-q").lines().toList();
+            assertTrue(images.contains(run.image()), "containerd has " + images + ", the DaemonSet asks for " + run.image());
+            String version = containerd.check("run", "--rm", "--cgroup", Podman.cgroupParent() + "/" + NAME_PREFIX + "ctr",
+                    run.image(), NAME_PREFIX + "ctr", "java", "-jar", "/opt/runtime-detector/runtime-detector.jar", "--version");
+            assertTrue(version.startsWith("runtime-detector "), version);
         }
     }
 

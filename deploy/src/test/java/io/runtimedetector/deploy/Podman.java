@@ -55,19 +55,27 @@ final class Podman {
     }
 
     /**
-     * Removes the tests' cgroup parent from every hierarchy, once its containers are gone
-     * (cgroupfs leaves the parent behind).
+     * Removes the tests' cgroup parent, and what cgroupfs created below it (conmon's cgroup,
+     * containers' leaves), from every hierarchy once its containers are gone: podman leaves
+     * them behind. A cgroup that still has a process stays, for a later run to remove.
      */
     static void removeCgroupParent() throws IOException {
         String parent = cgroupParent();
         try (var hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
             for (Path h : hierarchies.toList()) {
                 Path dir = Path.of(h + parent);
-                if (Files.isDirectory(dir)) {
+                if (!Files.isDirectory(dir)) {
+                    continue;
+                }
+                List<Path> cgroups;
+                try (var tree = Files.walk(dir)) {
+                    cgroups = tree.filter(Files::isDirectory).sorted(java.util.Comparator.reverseOrder()).toList();
+                }
+                for (Path cgroup : cgroups) {
                     try {
-                        Files.delete(dir);
+                        Files.delete(cgroup); // rmdir: a cgroup's files are not files
                     } catch (IOException stillInUse) {
-                        // a container still there: removed by a later run
+                        // a process still there
                     }
                 }
             }
