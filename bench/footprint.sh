@@ -7,13 +7,13 @@
 # It builds the image exactly as `make image` does (deploy/image/build.sh) and the bench's
 # storm driver, then runs io.runtimedetector.deploy.Footprint from deploy's test classes:
 # the container is started as the chart's DaemonSet says (deploy's PodmanRun).
-# Knobs: FOOTPRINT_ROUNDS (3; round 1 on a cold page cache), FOOTPRINT_N (20000 processes
+# Knobs: FOOTPRINT_ROUNDS (4; the odd ones on a cold page cache), FOOTPRINT_N (20000 processes
 # per storm, each with the prefix variable), SKIP_BUILD=1 (reuse the jars and the image).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${OUT:-$ROOT/BENCHMARKS.md}
-ROUNDS=${FOOTPRINT_ROUNDS:-3}
+ROUNDS=${FOOTPRINT_ROUNDS:-4}
 N=${FOOTPRINT_N:-20000}
 BUILD=$ROOT/bench/build
 WORK=${WORK:-$BUILD/footprint-$(date +%Y%m%d-%H%M%S)}

@@ -12,8 +12,8 @@ PACKAGES=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool gcc make maven ope
 # The container image (`make image`, deploy/image/build.sh) and its end-to-end test: podman
 # with runc (crun refuses hybrid cgroup hierarchies), slirp4netns for the pod's published
 # ports, mmdebstrap for the base root filesystem, Debian's JDK 17 for its jmods (jlink),
-# busybox-static for the test's service containers.
-IMAGE_PACKAGES=(podman runc slirp4netns mmdebstrap busybox-static openjdk-17-jdk-headless)
+# busybox-static for the test's service containers, containerd for the archive's `ctr images import`.
+IMAGE_PACKAGES=(podman runc slirp4netns mmdebstrap busybox-static openjdk-17-jdk-headless containerd)
 
 say() { echo "install-deps: $*" >&2; }
 

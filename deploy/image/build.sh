@@ -7,7 +7,8 @@
 #   2. jre/: Debian's JDK 17 cut down by jlink to the modules jdeps finds in the jar, plus
 #      jdk.crypto.ec (TLS to Kafka finds it as a provider, which jdeps cannot see), with
 #      the JDK's class-data-sharing archive;
-#   3. the app's shaded jar;
+#   3. the app's shaded jar and the JVM's options (deploy/image/jvm.options);
+#   4. an application class-data-sharing archive from a training run of the detector;
 # then `podman build --pull=never` of deploy/image/Containerfile over that context. The
 # image is tagged $IMAGE in podman's storage and saved as a docker-archive ($ARCHIVE),
 # which `podman load`, `docker load`, `ctr images import` and `kind load image-archive`
@@ -93,9 +94,62 @@ say "jlink: $modules"
 # The JDK's CDS archive for heaps over 32 GiB, which this agent never has.
 rm -f "$ctx/jre/lib/server/classes_nocoops.jsa"
 
-# 3. The app.
-cp "$JAR" "$ctx/runtime-detector.jar"
+# 3. The app, with the JVM's options.
+mkdir -p "$ctx/app"
+cp -p "$JAR" "$ctx/app/runtime-detector.jar"
+# Whole seconds: the image's layer keeps the modification time in seconds (rounded), and the
+# class-data-sharing archive is valid only for the jar's exact time.
+touch -m -d "@$(stat -c %Y "$ctx/app/runtime-detector.jar")" "$ctx/app/runtime-detector.jar"
+cp "$ROOT/deploy/image/jvm.options" "$ctx/app/jvm.options"
 cp "$ROOT/deploy/image/Containerfile" "$ctx/Containerfile"
+
+# 4. The application class-data-sharing archive, from a training run: the detector itself,
+# started from the image's own files in a chroot (the archive is valid only for this JVM
+# build and this jar, at this path, with this size and modification time), attached for a
+# few seconds while processes come and go, then stopped with SIGTERM, when the JVM writes
+# the classes it loaded. This loads the eBPF programs on the build machine for that time;
+# where it cannot (no BTF, no privileges), the image is built without the archive.
+train_cds() {
+  local root=$work/train port=19$((RANDOM % 900 + 100)) pid i
+  mkdir -p "$root"
+  tar -C "$root" -xf "$ctx/rootfs.tar"
+  mkdir -p "$root/opt"
+  cp -a "$ctx/jre" "$root/opt/java"
+  cp -a "$ctx/app" "$root/opt/runtime-detector"
+  mkdir -p "$root/proc" "$root/sys/kernel/btf"
+  # A mount namespace of its own: the chroot's mounts vanish with the training JVM.
+  unshare --mount --propagation private -- sh -c '
+    mount -t proc proc "$1/proc" && mount --bind /sys/kernel/btf "$1/sys/kernel/btf" &&
+    exec chroot "$1" /opt/java/bin/java @/opt/runtime-detector/jvm.options \
+      -XX:ArchiveClassesAtExit=/opt/runtime-detector/app.jsa -jar /opt/runtime-detector/runtime-detector.jar \
+      --format=json --min-duration=0 --metrics-address=127.0.0.1 --metrics-port="$2"' sh "$root" "$port" \
+    >"$work/train.log" 2>&1 &
+  pid=$!
+  for i in $(seq 300); do
+    grep -q "detector ready" "$work/train.log" 2>/dev/null && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  if grep -q "detector ready" "$work/train.log"; then
+    # What a node's detector does in its first minutes: report processes that come and go,
+    # answer a metrics scrape.
+    for i in $(seq 20); do /bin/sh -c 'sleep 0.05' & done
+    wait $(jobs -p | grep -vx "$pid") 2>/dev/null || true
+    (exec 3<>"/dev/tcp/127.0.0.1/$port" && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3 >/dev/null) || true
+    sleep 1
+  fi
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" || true
+  if [ -s "$root/opt/runtime-detector/app.jsa" ]; then
+    cp "$root/opt/runtime-detector/app.jsa" "$ctx/app/app.jsa"
+    printf '%s\n' "" "# Added by deploy/image/build.sh: the archive of its training run." \
+      "-XX:SharedArchiveFile=/opt/runtime-detector/app.jsa" >>"$ctx/app/jvm.options"
+    say "class-data-sharing archive: $(( $(stat -c %s "$ctx/app/app.jsa") / 1000000 )) MB"
+  else
+    say "no class-data-sharing archive: the training run did not attach ($(grep -v '^{' "$work/train.log" | tail -1)); the image works without it, only starts slower"
+  fi
+}
+train_cds
 
 say "building $IMAGE"
 previous=$("${PODMAN[@]}" image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)

@@ -25,9 +25,9 @@ import java.util.regex.Pattern;
  * variable, minimum duration 0). The container runs exactly as the chart's DaemonSet says
  * ({@link PodmanRun}), with the prefix and minimum duration of the storm.
  *
- * <p>Round 1 starts on a cold page cache (dropped first), as on a node that never ran the
- * image: the JRE's and the jar's pages are then charged to the container. Later rounds find
- * them cached, charged to whoever read them first.
+ * <p>Odd rounds start on a cold page cache (dropped first), as on a node that never ran the
+ * image: the JRE's and the jar's pages are then charged to the container. Even rounds find
+ * them cached, charged to whoever read them first. Both kinds are reported, as medians.
  *
  * <p>Usage: {@code Footprint STORM_BINARY OUTPUT.md [ROUNDS] [STORM_N]}
  */
@@ -45,7 +45,7 @@ public final class Footprint {
         }
         Path storm = Path.of(args[0]);
         Path out = Path.of(args[1]);
-        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 4;
         int stormN = args.length > 3 ? Integer.parseInt(args[3]) : 20_000;
 
         Map<String, Object> daemonSet = Chart.daemonSet(Chart.render(
@@ -58,7 +58,7 @@ public final class Footprint {
         List<Round> results = new ArrayList<>();
         try {
             for (int r = 1; r <= rounds; r++) {
-                results.add(round(run, storm, stormN, r == 1));
+                results.add(round(run, storm, stormN, r % 2 == 1));
                 log("round " + r + ": " + results.get(r - 1));
             }
         } finally {
@@ -184,17 +184,16 @@ public final class Footprint {
     }
 
     private static String report(PodmanRun run, long uncompressed, long compressed, List<Round> rounds, int stormN) {
-        Round cold = rounds.get(0);
-        List<Round> warm = rounds.size() > 1 ? rounds.subList(1, rounds.size()) : rounds;
-        double idleCold = mib(cold.idle().workingSet());
-        double idleWarm = median(warm.stream().mapToDouble(r -> mib(r.idle().workingSet())).toArray());
+        double idleCold = median(rounds.stream().filter(Round::cold).mapToDouble(r -> mib(r.idle().workingSet())).toArray());
+        double idleWarm = median(rounds.stream().filter(r -> !r.cold()).mapToDouble(r -> mib(r.idle().workingSet()))
+                .toArray());
         double peak = median(rounds.stream().mapToDouble(r -> mib(r.peakWorkingSet())).toArray());
         double peakMax = rounds.stream().mapToDouble(r -> mib(r.peakWorkingSet())).max().orElse(0);
         double ready = median(rounds.stream().mapToDouble(Round::readySeconds).toArray());
         StringBuilder md = new StringBuilder();
         md.append("## 7. Container footprint\n\n");
         md.append(String.format(Locale.ROOT, "The image `%s` as `make image` builds it, run as the chart's DaemonSet says "
-                + "(memory limit %d MiB), %d rounds; round 1 on a cold page cache. Memory is the container cgroup's "
+                + "(memory limit %d MiB), %d rounds, the odd ones on a cold page cache. Memory is the container cgroup's "
                 + "working set (usage less inactive file pages), which is what the kubelet evicts and reports on; "
                 + "the ring buffer (kernel memory) is in it once. Storm: %d processes, each with the prefix "
                 + "variable, minimum duration 0, every EXEC and EXIT written to the container's log.%n%n",
@@ -205,9 +204,9 @@ public final class Footprint {
         md.append(row("image size, uncompressed", "~300 MB", mb(uncompressed), "≤ 150 MB",
                 uncompressed <= 150_000_000L ? "met" : gap(mb(uncompressed - 150_000_000L), "")));
         md.append(row("image size, compressed layers", "–", mb(compressed), "–", "–"));
-        md.append(row("container memory, idle, page cache warm (rounds 2+)", "≥ 158 MiB (JVM RSS)", fmt(idleWarm) + " MiB",
+        md.append(row("container memory, idle, page cache warm (even rounds, median)", "≥ 158 MiB (JVM RSS)", fmt(idleWarm) + " MiB",
                 "≤ 128 MiB", idleWarm <= 128 ? "met" : gap(fmt(idleWarm - 128) + " MiB", COLD_NEXT)));
-        md.append(row("container memory, idle, first start on a node (round 1, page cache cold)", "–",
+        md.append(row("container memory, idle, first start on a node (odd rounds: page cache cold, median)", "–",
                 fmt(idleCold) + " MiB", "≤ 128 MiB", idleCold <= 128 ? "met" : gap(fmt(idleCold - 128) + " MiB", COLD_NEXT)));
         md.append(row("container memory, storm peak (median; max " + fmt(peakMax) + " MiB)", "≥ 217 MiB (JVM RSS)",
                 fmt(peak) + " MiB", "≤ 192 MiB", peak <= 192 ? "met" : gap(fmt(peak - 192) + " MiB", "")));
@@ -246,6 +245,9 @@ public final class Footprint {
     }
 
     private static double median(double[] values) {
+        if (values.length == 0) {
+            return Double.NaN;
+        }
         double[] v = values.clone();
         java.util.Arrays.sort(v);
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;

@@ -145,6 +145,26 @@ class ImageIT {
     }
 
     /**
+     * The class-data-sharing archive that {@code make image} trains is the one the image's
+     * JVM maps: {@code -Xshare:on} refuses to start when it does not match the JVM or the jar
+     * (a jar whose modification time the layer rounded, say), where the default would only
+     * run slower, unnoticed.
+     */
+    @Test
+    void theImagesJvmMapsItsClassDataSharingArchive() throws Exception {
+        List<String> args = new ArrayList<>(List.of("run", "--rm", "--network=none", "--entrypoint=java"));
+        args.addAll(Podman.hostFlags());
+        args.addAll(List.of(run.image(), "@/opt/runtime-detector/jvm.options", "-Xshare:on", "-Xlog:class+load=info",
+                "-jar", "/opt/runtime-detector/runtime-detector.jar", "--version"));
+        Podman.Result version = Podman.run(PODMAN, args);
+        assertEquals(0, version.status(), version::describe);
+        assertTrue(version.output().lines().anyMatch(l -> l.startsWith("runtime-detector ")), version.output());
+        // "(top)": the application archive, layered on the JDK's own.
+        assertTrue(version.output().contains("source: shared objects file (top)"),
+                "the app's classes come from the application archive the training run made");
+    }
+
+    /**
      * The archive {@code make image} leaves is what {@code ctr images import} (and so
      * {@code kind load image-archive} and {@code k3s ctr images import}) takes, under the very
      * name the chart's DaemonSet asks for, and the image runs under containerd's runc.
