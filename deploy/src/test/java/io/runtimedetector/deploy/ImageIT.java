@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.runtimedetector.probe.BpfPrograms;
 import io.runtimedetector.probe.KernelTestSupport;
 import java.io.IOException;
 import java.net.URI;
@@ -124,7 +125,7 @@ class ImageIT {
         assertEquals("0", Podman.check(PODMAN, "inspect", "--format={{.State.ExitCode}}", DETECTOR),
                 () -> "exit status on SIGTERM\n" + log.text());
         assertTrue(log.text().contains("final stats"), "the final counters are logged");
-        BpfPrograms.awaitUnloaded(programs);
+        BpfPrograms.awaitUnloaded(programs, "after the detector container stopped");
     }
 
     @Test

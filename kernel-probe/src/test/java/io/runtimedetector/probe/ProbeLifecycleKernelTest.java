@@ -7,13 +7,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,70 +22,11 @@ class ProbeLifecycleKernelTest {
     }
 
     /**
-     * The ids of our exec programs that a process holds: the prog_id of each BPF program
-     * descriptor in its /proc/PID/fdinfo, named rd_exec. Other detectors on the machine
-     * hold programs of the same name; those do not count.
+     * The ids of our exec programs that a process holds, named rd_exec. Other detectors on
+     * the machine hold programs of the same name; those do not count.
      */
     private static Set<Integer> execProgramsHeldBy(long pid) throws IOException, InterruptedException {
-        Set<Integer> held = new HashSet<>();
-        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "fdinfo"))) {
-            for (Path fd : fds) {
-                try {
-                    for (String line : Files.readAllLines(fd)) {
-                        if (line.startsWith("prog_id:")) {
-                            held.add(Integer.parseInt(line.substring(8).trim()));
-                        }
-                    }
-                } catch (NoSuchFileException closedMeanwhile) {
-                    // a descriptor closed while listing: not one of the probe's
-                }
-            }
-        }
-        Set<Integer> exec = new HashSet<>();
-        for (int id : held) {
-            if (bpftool("prog", "show", "id", Integer.toString(id)).contains(" name rd_exec ")) {
-                exec.add(id);
-            }
-        }
-        return exec;
-    }
-
-    private static String bpftool(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("bpftool"));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
-        }
-        return out;
-    }
-
-    /** The ids of every eBPF program loaded on the machine: the lines {@code ID: type name ...}. */
-    private static Set<Integer> loadedProgramIds() throws IOException, InterruptedException {
-        Set<Integer> ids = new HashSet<>();
-        for (String line : bpftool("prog", "show").lines().toList()) {
-            if (!line.isEmpty() && Character.isDigit(line.charAt(0))) {
-                ids.add(Integer.parseInt(line.substring(0, line.indexOf(':'))));
-            }
-        }
-        return ids;
-    }
-
-    /** Waits until none of these programs is loaded any more (the kernel frees them asynchronously). */
-    private static void awaitUnloaded(Set<Integer> ids, String what) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (true) {
-            Set<Integer> left = new HashSet<>(ids);
-            left.retainAll(loadedProgramIds());
-            if (left.isEmpty()) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(what + ": programs " + left + " are still loaded");
-            }
-            Thread.sleep(50);
-        }
+        return BpfPrograms.named(BpfPrograms.heldBy(pid), "rd_exec");
     }
 
     private static ProcessBuilder childJvm(List<String> prefix) {
@@ -108,7 +43,7 @@ class ProbeLifecycleKernelTest {
         assertEquals(1, ours.size(), "one exec program, held by this JVM");
         probe.close();
         probe.close();  // idempotent
-        awaitUnloaded(ours, "after close");
+        BpfPrograms.awaitUnloaded(ours, "after close");
     }
 
     @Test
@@ -127,7 +62,7 @@ class ProbeLifecycleKernelTest {
             child.destroyForcibly();  // SIGKILL: no shutdown hook, no close()
             child.waitFor();
         }
-        awaitUnloaded(theirs, "after SIGKILL");
+        BpfPrograms.awaitUnloaded(theirs, "after SIGKILL");
     }
 
     @Test
