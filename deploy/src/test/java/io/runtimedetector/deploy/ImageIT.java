@@ -131,18 +131,38 @@ class ImageIT {
     @Test
     void withoutACapabilityItSaysWhyInOneSentenceAndExits77() throws Exception {
         for (String capability : List.of("BPF", "PERFMON")) {
-            String name = NAME_PREFIX + "no-" + capability.toLowerCase();
-            Podman.check(PODMAN, run.without(capability).command(name, Podman.hostFlags(),
-                    Map.of("metrics", Ports.free()), List.of()));
-            assertEquals("77", Podman.check(PODMAN, "wait", name), () -> new ContainerLog(name).text());
-            ContainerLog log = new ContainerLog(name);
-            // What kubectl logs of the crash-looping pod shows: one sentence (after the metrics
-            // port's log line), no stack trace.
-            List<String> plain = log.lines().stream().filter(l -> !l.isBlank() && !l.matches("^\\d{4}-\\d\\d-\\d\\dT.*")).toList();
-            assertEquals(1, plain.size(), () -> "one sentence without " + capability + ":\n" + log.text());
-            assertTrue(plain.get(0).contains("CAP_BPF") && plain.get(0).contains("CAP_PERFMON"), plain.get(0));
-            assertFalse(log.text().contains("Exception") || log.text().contains("\tat "), log.text());
+            String log = refusal(run.without(capability), "no-" + capability.toLowerCase());
+            assertTrue(log.contains("CAP_BPF") && log.contains("CAP_PERFMON"), log);
         }
+    }
+
+    /** A node whose kernel has no BTF: the DaemonSet's /sys/kernel/btf mount is empty there. */
+    @Test
+    void onANodeWithoutBtfItSaysWhyInOneSentenceAndExits77() throws Exception {
+        Path empty = java.nio.file.Files.createTempDirectory(NAME_PREFIX + "no-btf");
+        try {
+            String log = refusal(run.withHostPath("/sys/kernel/btf", empty), "no-btf");
+            assertTrue(log.contains("CONFIG_DEBUG_INFO_BTF"), log);
+        } finally {
+            java.nio.file.Files.delete(empty);
+        }
+    }
+
+    /**
+     * Runs a container that must refuse to start: status 77 and, as kubectl logs of the
+     * crash-looping pod shows it, one sentence (beside the metrics port's log line), no
+     * stack trace. Returns that sentence.
+     */
+    private static String refusal(PodmanRun refused, String suffix) throws Exception {
+        String name = NAME_PREFIX + suffix;
+        Podman.check(PODMAN, refused.command(name, Podman.hostFlags(), Map.of("metrics", Ports.free()), List.of()));
+        assertEquals("77", Podman.check(PODMAN, "wait", name), () -> new ContainerLog(name).text());
+        ContainerLog log = new ContainerLog(name);
+        List<String> sentences = log.lines().stream()
+                .filter(l -> !l.isBlank() && !l.matches("^\\d{4}-\\d\\d-\\d\\dT.*")).toList();
+        assertEquals(1, sentences.size(), () -> "one sentence in " + name + ":\n" + log.text());
+        assertFalse(log.text().contains("Exception") || log.text().contains("\tat "), log.text());
+        return sentences.get(0);
     }
 
     /**

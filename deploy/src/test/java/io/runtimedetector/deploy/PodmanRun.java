@@ -109,6 +109,21 @@ record PodmanRun(List<String> flags, String image, List<String> args, Map<String
         return new PodmanRun(fewer, image, args, ports, graceSeconds, liveness, readiness, memoryLimit);
     }
 
+    /**
+     * The same container on a node where the host path {@code hostPath} is this directory
+     * instead: e.g. a node whose kernel has no BTF, as an empty /sys/kernel/btf.
+     */
+    PodmanRun withHostPath(String hostPath, java.nio.file.Path replacement) {
+        String prefix = "--volume=" + hostPath + ":";
+        List<String> replaced = flags.stream()
+                .map(f -> f.startsWith(prefix) ? "--volume=" + replacement + ":" + f.substring(prefix.length()) : f)
+                .toList();
+        if (replaced.equals(flags)) {
+            throw new IllegalArgumentException("the manifest mounts no host path " + hostPath);
+        }
+        return new PodmanRun(replaced, image, args, ports, graceSeconds, liveness, readiness, memoryLimit);
+    }
+
     private static void pod(Map<String, Object> podSpec, List<String> flags) {
         for (String key : podSpec.keySet()) {
             switch (key) {
