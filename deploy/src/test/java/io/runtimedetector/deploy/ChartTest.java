@@ -42,6 +42,7 @@ class ChartTest {
         values.put("nodeSelector.kubernetes\\.io/os", "linux");
         values.put("resources.requests.cpu", "100m");
         values.put("resources.limits.memory", "1Gi");
+        values.put("oldKernelMemlock", "true");
         return values;
     }
 
@@ -152,6 +153,8 @@ class ChartTest {
         assertEquals(Map.of("requests", Map.of("cpu", "100m", "memory", "160Mi"), "limits", Map.of("memory", "1Gi")),
                 container.get("resources"));
         assertEquals(Map.of("kubernetes.io/os", "linux"), podSpec(daemonSet).get("nodeSelector"));
+        Map<?, ?> capabilities = (Map<?, ?>) ((Map<?, ?>) container.get("securityContext")).get("capabilities");
+        assertEquals(List.of("BPF", "PERFMON", "SYS_PTRACE", "DAC_READ_SEARCH", "SYS_RESOURCE"), capabilities.get("add"));
     }
 
     @Test

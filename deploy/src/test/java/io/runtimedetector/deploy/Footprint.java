@@ -29,7 +29,10 @@ import java.util.regex.Pattern;
  * image: the JRE's and the jar's pages are then charged to the container. Even rounds find
  * them cached, charged to whoever read them first. Both kinds are reported, as medians.
  *
- * <p>Usage: {@code Footprint STORM_BINARY OUTPUT.md [ROUNDS] [STORM_N]}
+ * <p>Then the JVM options of {@code deploy/image/jvm.options} against others ({@link #VARIANTS}),
+ * one warm round each, so that each choice there stands on a measurement.
+ *
+ * <p>Usage: {@code Footprint STORM_BINARY OUTPUT.md [ROUNDS] [STORM_N] [VARIANTS=true]}
  */
 public final class Footprint {
 
@@ -47,6 +50,7 @@ public final class Footprint {
         Path out = Path.of(args[1]);
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 4;
         int stormN = args.length > 3 ? Integer.parseInt(args[3]) : 20_000;
+        boolean withVariants = args.length <= 4 || Boolean.parseBoolean(args[4]);
 
         Map<String, Object> daemonSet = Chart.daemonSet(Chart.render(
                 Map.of("envPrefix", "RDBENCH_", "minDuration", "0")));
@@ -56,21 +60,62 @@ public final class Footprint {
         long compressed = compressedLayers(image);
 
         List<Round> results = new ArrayList<>();
+        List<Variant> variants = new ArrayList<>();
         try {
             for (int r = 1; r <= rounds; r++) {
-                results.add(round(run, storm, stormN, r % 2 == 1));
+                results.add(round(run, storm, stormN, r % 2 == 1, List.of()));
                 log("round " + r + ": " + results.get(r - 1));
+            }
+            if (withVariants) {
+                for (Variant v : VARIANTS) {
+                    variants.add(v.measured(round(run, storm, stormN, false, v.hostFlags())));
+                    log("variant " + v.name() + ": " + variants.get(variants.size() - 1).round());
+                }
             }
         } finally {
             Podman.run(PODMAN, "rm", "--force", "--time=5", NAME);
             Podman.removeCgroupParent();
         }
-        Files.writeString(out, report(run, uncompressed, compressed, results, stormN));
+        Files.writeString(out, report(run, uncompressed, compressed, results, variants, stormN));
         log("wrote " + out);
     }
 
+    /**
+     * JVM options measured against the image's own, one warm round each, to show what each
+     * choice in deploy/image/jvm.options is worth: the same container with another entrypoint.
+     */
+    private static final String JAR = "/opt/runtime-detector/runtime-detector.jar";
+    private static final String CDS = "-XX:SharedArchiveFile=/opt/runtime-detector/app.jsa";
+    private static final List<Variant> VARIANTS = List.of(
+            Variant.java("the JVM's defaults (G1, a quarter of the limit as heap)", List.of()),
+            Variant.java("G1 instead of the serial collector", List.of("-XX:+UseG1GC", "-XX:MaxRAMPercentage=50", CDS)),
+            Variant.java("no class-data-sharing archive", List.of("-XX:+UseSerialGC", "-XX:MaxRAMPercentage=50")),
+            Variant.java("C1 only (-XX:TieredStopAtLevel=1)",
+                    List.of("@/opt/runtime-detector/jvm.options", "-XX:TieredStopAtLevel=1")),
+            Variant.java("smaller code cache and stacks (-XX:ReservedCodeCacheSize=32m -Xss512k)",
+                    List.of("@/opt/runtime-detector/jvm.options", "-XX:ReservedCodeCacheSize=32m", "-Xss512k")),
+            new Variant("glibc's default malloc arenas (no MALLOC_ARENA_MAX)", List.of("--unsetenv=MALLOC_ARENA_MAX"),
+                    null));
+
+    /** @param hostFlags podman flags that make the variant; {@code round}, once measured */
+    record Variant(String name, List<String> hostFlags, Round round) {
+        static Variant java(String name, List<String> options) {
+            StringBuilder entrypoint = new StringBuilder("[\"java\"");
+            for (String o : options) {
+                entrypoint.append(",\"").append(o).append('"');
+            }
+            entrypoint.append(",\"-jar\",\"").append(JAR).append("\"]");
+            return new Variant(name, List.of("--entrypoint=" + entrypoint), null);
+        }
+
+        Variant measured(Round r) {
+            return new Variant(name, hostFlags, r);
+        }
+    }
+
     /** One container's life: start, ready, idle, storm, stop. */
-    private static Round round(PodmanRun run, Path storm, int stormN, boolean cold) throws Exception {
+    private static Round round(PodmanRun run, Path storm, int stormN, boolean cold, List<String> variantFlags)
+            throws Exception {
         Podman.run(PODMAN, "rm", "--force", "--time=5", NAME);
         if (cold) {
             new ProcessBuilder("sync").start().waitFor();
@@ -79,7 +124,9 @@ public final class Footprint {
         int port = Ports.free();
         String load = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
         long t0 = System.nanoTime();
-        Podman.check(PODMAN, run.command(NAME, Podman.hostFlags(), Map.of("metrics", port), List.of()));
+        List<String> hostFlags = new ArrayList<>(Podman.hostFlags());
+        hostFlags.addAll(variantFlags);
+        Podman.check(PODMAN, run.command(NAME, hostFlags, Map.of("metrics", port), List.of()));
         double readySeconds = awaitReady(port, t0);
         String id = Podman.check(PODMAN, "inspect", "--format={{.Id}}", NAME);
         int pid = Integer.parseInt(Podman.check(PODMAN, "inspect", "--format={{.State.Pid}}", NAME));
@@ -89,6 +136,7 @@ public final class Footprint {
         Memory idle = Memory.read(cgroup, pid);
 
         long before = events(port);
+        long cpuBefore = Podman.cpuNanos(id);
         AtomicLong peakWorkingSet = new AtomicLong();
         Thread sampler = new Thread(() -> {
             while (!Thread.currentThread().isInterrupted()) {
@@ -110,12 +158,13 @@ public final class Footprint {
             throw new IOException("storm failed: " + stormLine);
         }
         long delivered = awaitEvents(port, before + 2L * stormN);
+        double cpuMsPer1000 = (Podman.cpuNanos(id) - cpuBefore) / 1e6 / Math.max(1, delivered - before) * 1000;
         sampler.interrupt();
         sampler.join();
         Memory after = Memory.read(cgroup, pid);
         Podman.check(Duration.ofSeconds(run.graceSeconds() + 30), "stop", "--time=" + run.graceSeconds(), NAME);
         return new Round(cold, readySeconds, idle, Math.max(peakWorkingSet.get(), after.workingSet()),
-                after.peakUsage(), after.jvmPeakRss(), delivered - before, load, stormLine);
+                after.peakUsage(), after.jvmPeakRss(), delivered - before, cpuMsPer1000, load, stormLine);
     }
 
     private static double awaitReady(int port, long t0) throws Exception {
@@ -183,7 +232,8 @@ public final class Footprint {
         }
     }
 
-    private static String report(PodmanRun run, long uncompressed, long compressed, List<Round> rounds, int stormN) {
+    private static String report(PodmanRun run, long uncompressed, long compressed, List<Round> rounds,
+            List<Variant> variants, int stormN) {
         double idleCold = median(rounds.stream().filter(Round::cold).mapToDouble(r -> mib(r.idle().workingSet())).toArray());
         double idleWarm = median(rounds.stream().filter(r -> !r.cold()).mapToDouble(r -> mib(r.idle().workingSet()))
                 .toArray());
@@ -214,15 +264,26 @@ public final class Footprint {
                 String.format(Locale.ROOT, "%.2f s", ready), "≤ 3 s", ready <= 3 ? "met" : gap(
                         String.format(Locale.ROOT, "%.2f s", ready - 3), "")));
         md.append("\n| round | cache | ready s | idle working set MiB | idle usage MiB | idle kernel MiB | idle JVM RSS MiB "
-                + "| storm peak working set MiB | peak usage MiB | JVM peak RSS MiB | events | load | storm |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                + "| storm peak working set MiB | peak usage MiB | JVM peak RSS MiB | events | CPU ms per 1 000 | load | storm |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (int i = 0; i < rounds.size(); i++) {
             Round r = rounds.get(i);
-            md.append(String.format(Locale.ROOT, "| %d | %s | %.2f | %s | %s | %s | %s | %s | %s | %s | %d | %s | `%s` |%n", i + 1,
+            md.append(String.format(Locale.ROOT, "| %d | %s | %.2f | %s | %s | %s | %s | %s | %s | %s | %d | %.1f | %s | `%s` |%n", i + 1,
                     r.cold() ? "cold" : "warm", r.readySeconds(), fmt(mib(r.idle().workingSet())),
                     fmt(mib(r.idle().usage())), fmt(mib(r.idle().kernel())), fmt(mib(r.idle().jvmRss())),
                     fmt(mib(r.peakWorkingSet())), fmt(mib(r.peakUsage())), fmt(mib(r.jvmPeakRss())), r.events(),
-                    r.load(), r.stormLine()));
+                    r.cpuMsPer1000(), r.load(), r.stormLine()));
+        }
+        if (!variants.isEmpty()) {
+            md.append("\nThe image's JVM options against others, one warm round each after the rounds above (same "
+                    + "container, another entrypoint): what each choice in `deploy/image/jvm.options` is worth.\n\n");
+            md.append("| JVM options | ready s | idle working set MiB | storm peak working set MiB | CPU ms per 1 000 events "
+                    + "| load |\n|---|---|---|---|---|---|\n");
+            Round image = rounds.stream().filter(r -> !r.cold()).findFirst().orElse(rounds.get(0));
+            md.append(variantRow("the image's (`jvm.options`: serial GC, half the limit as heap, the archive)", image));
+            for (Variant v : variants) {
+                md.append(variantRow(v.name(), v.round()));
+            }
         }
         md.append("\nThe JVM's RSS counts the ring buffer's pages twice (the kernel maps its data pages twice, so "
                 + "that a record that wraps reads as one piece) and counts shared file pages that the cgroup may "
@@ -235,6 +296,11 @@ public final class Footprint {
             + "are charged to it (the difference between the cold and the warm rounds); next: an application "
             + "class-data-sharing archive built at image time, which maps the ~4 500 classes the app loads instead "
             + "of parsing them into metaspace (~25 MiB of anonymous memory now), then measure both rounds again";
+
+    private static String variantRow(String name, Round r) {
+        return String.format(Locale.ROOT, "| %s | %.2f | %s | %s | %.1f | %s |%n", name, r.readySeconds(),
+                fmt(mib(r.idle().workingSet())), fmt(mib(r.peakWorkingSet())), r.cpuMsPer1000(), r.load());
+    }
 
     private static String row(String what, String before, String now, String target, String status) {
         return "| " + what + " | " + before + " | " + now + " | " + target + " | " + status + " |\n";
@@ -270,8 +336,9 @@ public final class Footprint {
     }
 
     /** @param load the machine's 1-minute load average when the container started (start-up time depends on it) */
+    /** @param cpuMsPer1000 the container's CPU time during the storm, per 1 000 events handed on */
     record Round(boolean cold, double readySeconds, Memory idle, long peakWorkingSet, long peakUsage, long jvmPeakRss,
-            long events, String load, String stormLine) {
+            long events, double cpuMsPer1000, String load, String stormLine) {
     }
 
     /** A container cgroup's memory (v1 or v2) and its JVM's RSS. */

@@ -210,6 +210,25 @@ class ImageIT {
         }
     }
 
+    /** The same archive, as {@code podman load} (and {@code docker load}) take it, into a store of its own. */
+    @Test
+    void theArchiveLoadsIntoAnotherImageStoreUnderTheChartsImageName() throws Exception {
+        Path archive = repoRoot().resolve("deploy/target/runtime-detector-image.tar");
+        Path store = java.nio.file.Files.createTempDirectory(NAME_PREFIX + "store");
+        try {
+            List<String> other = List.of("--root=" + store.resolve("root"), "--runroot=" + store.resolve("run"),
+                    "--storage-driver=vfs");
+            List<String> load = new ArrayList<>(other);
+            load.addAll(List.of("load", "--quiet", "--input=" + archive));
+            Podman.check(PODMAN, load);
+            List<String> list = new ArrayList<>(other);
+            list.addAll(List.of("images", "--format={{.Repository}}:{{.Tag}}"));
+            assertEquals(List.of(run.image()), Podman.check(PODMAN, list).lines().toList());
+        } finally {
+            new ProcessBuilder("rm", "-rf", store.toString()).start().waitFor();
+        }
+    }
+
     private static boolean isEvent(JsonNode event, String type, int pid) {
         return type.equals(event.get("type").asText()) && event.get("pid").asInt() == pid;
     }

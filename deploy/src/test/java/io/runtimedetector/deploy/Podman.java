@@ -54,6 +54,21 @@ final class Podman {
         return Files.isDirectory(v1) ? v1 : Path.of("/sys/fs/cgroup" + leaf);
     }
 
+    /** A container's CPU time so far, in nanoseconds: cpuacct (v1) or cpu.stat (v2). */
+    static long cpuNanos(String containerId) throws IOException {
+        String leaf = cgroupParent() + "/libpod-" + containerId;
+        Path v1 = Path.of("/sys/fs/cgroup/cpuacct" + leaf + "/cpuacct.usage");
+        if (Files.exists(v1)) {
+            return Long.parseLong(Files.readString(v1).strip());
+        }
+        for (String line : Files.readAllLines(Path.of("/sys/fs/cgroup" + leaf + "/cpu.stat"))) {
+            if (line.startsWith("usage_usec ")) {
+                return Long.parseLong(line.substring(11).strip()) * 1000;
+            }
+        }
+        throw new IOException("no CPU usage for container " + containerId);
+    }
+
     /**
      * Removes the tests' cgroup parent, and what cgroupfs created below it (conmon's cgroup,
      * containers' leaves), from every hierarchy once its containers are gone: podman leaves
