@@ -53,8 +53,24 @@ final class AppProcess implements AutoCloseable {
         return new AppProcess(builder.start());
     }
 
+    /**
+     * {@code java -jar JAR ARGS}, as the README tells users to run it: on JDK 23 and later
+     * with {@code --sun-misc-unsafe-memory-access=allow}, since Pekko's use of
+     * {@code sun.misc.Unsafe} warns there and no manifest attribute can say it (17 refuses the
+     * flag). Native access needs nothing: the jar's manifest declares it.
+     */
     static List<String> javaJar(Path jar, String... args) {
-        List<String> command = new ArrayList<>(List.of(java(), "-jar", jar.toString()));
+        return javaJar(List.of(), jar, args);
+    }
+
+    /** As {@link #javaJar(Path, String...)}, with these JVM options before {@code -jar}. */
+    static List<String> javaJar(List<String> jvmOptions, Path jar, String... args) {
+        List<String> command = new ArrayList<>(List.of(java()));
+        if (Runtime.version().feature() >= 23) {
+            command.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar.toString()));
         command.addAll(List.of(args));
         return command;
     }

@@ -84,6 +84,8 @@ class SampleAppIT {
                         "not an event: " + line);
             }
             assertTrue(app.stderr().stream().anyMatch(line -> line.contains("final stats: ")), app.transcript());
+            // Nothing from the JVM itself: on 25, no restricted-method or sun.misc.Unsafe warning.
+            assertTrue(app.stderr().stream().noneMatch(line -> line.startsWith("WARNING:")), app.transcript());
         }
     }
 

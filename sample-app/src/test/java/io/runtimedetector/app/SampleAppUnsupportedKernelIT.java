@@ -38,7 +38,7 @@ class SampleAppUnsupportedKernelIT {
     }
 
     private String refusedWith(String property) throws Exception {
-        List<String> command = List.of(AppProcess.java(), property, "-jar", AppProcess.jar().toAbsolutePath().toString(),
+        List<String> command = AppProcess.javaJar(List.of(property), AppProcess.jar().toAbsolutePath(),
                 "--format", "json", "--min-duration", "0");
         try (AppProcess app = AppProcess.start(command, dir)) {
             int status = app.awaitExit(EXIT_WITHIN);
