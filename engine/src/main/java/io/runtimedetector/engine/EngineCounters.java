@@ -23,6 +23,8 @@ final class EngineCounters {
     private final LongAdder outputDropped = new LongAdder();
     private final LongAdder lostExits = new LongAdder();
     private final LongAdder trackFailures = new LongAdder();
+    /** Followed processes whose lifecycle an actor hosts now (the others wait on nothing). */
+    private volatile int hostedProcesses;
     private final LongAdder execProcReads = new LongAdder();
     private final LongAdder procExeReads = new LongAdder();
     private final LongAdder procEnvValueReads = new LongAdder();
@@ -183,5 +185,13 @@ final class EngineCounters {
         Map<E, Long> copy = new EnumMap<>(type);
         cells.forEach((k, v) -> copy.put(k, v.sum()));
         return Collections.unmodifiableMap(copy);
+    }
+
+    void hostedProcesses(int n) {
+        hostedProcesses = n;
+    }
+
+    int hostedProcesses() {
+        return hostedProcesses;
     }
 }

@@ -1,8 +1,6 @@
 package io.runtimedetector.engine;
 
-import io.runtimedetector.FilterReason;
 import io.runtimedetector.event.ProcessEvent;
-import io.runtimedetector.event.ProcessInfo;
 import java.time.Duration;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -16,14 +14,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One process: hosts its {@link ProcessLifecycle}, the only owner of the process' state,
- * and gives it what takes an actor: messages, a timer, /proc reads piped back from the
- * blocking dispatcher, and the hand-shake that ends it.
+ * One process while it waits on something: hosts its {@link ProcessLifecycle}, the only
+ * owner of the process' state, and gives it what takes an actor: messages, a timer, /proc
+ * reads piped back from the blocking dispatcher, and the hand-shakes that end the hosting.
  *
- * <p>It never stops on its own (except at shutdown): when its process is done it tells
+ * <p>It never stops on its own (except at shutdown). When its process is done it tells
  * the supervisor and keeps counting late inputs until the supervisor, which then routes
- * nothing more to it, sends {@link ProcessCommand.Stop}. So no event is lost to dead
- * letters uncounted.
+ * nothing more to it, sends {@link ProcessCommand.Stop}. When its lifecycle becomes idle
+ * it tells the supervisor, which holds the process' inputs and asks for the lifecycle
+ * ({@link ProcessCommand.Passivate}); the actor hands it back if it is still idle, and
+ * stops. So no event is lost to dead letters uncounted, and none overtakes another.
  *
  * <p>A plain {@link ExtensibleBehavior}: with a hundred thousand processes followed, the
  * per-actor handler tables of a receive builder would cost more than the process' state.
@@ -62,6 +62,10 @@ final class ProcessActor extends ExtensibleBehavior<ProcessCommand> implements P
             cancelTimer();
             return Behaviors.stopped();
         }
+        if (msg == ProcessCommand.Passivate.INSTANCE) {
+            return passivate();
+        }
+        boolean wasIdle = lifecycle != null && lifecycle.idle();
         try {
             handle(msg);
         } catch (RuntimeException e) {
@@ -69,9 +73,27 @@ final class ProcessActor extends ExtensibleBehavior<ProcessCommand> implements P
             shared.ctx().counters().internalError();
             LOG.error("pid {}: failed to handle {}", lifecycle == null ? -1 : lifecycle.pid(), msg, e);
         }
+        if (lifecycle != null && !wasIdle && lifecycle.idle()) {
+            shared.supervisor().tell(new SupervisorCommand.Idle(lifecycle.pid(), context.getSelf()));
+        }
         // No flag of its own for this: with a hundred thousand processes followed, a
         // boolean here would cost a whole 8-byte alignment slot per actor.
         return lifecycle != null && lifecycle.shutDown() ? Behaviors.stopped() : this;
+    }
+
+    /**
+     * The supervisor holds this process' inputs from now on: the lifecycle goes back to it
+     * if it is still idle (nothing it waits on can reach this actor any more), else it stays.
+     */
+    private Behavior<ProcessCommand> passivate() {
+        if (lifecycle != null && lifecycle.idle()) {
+            cancelTimer();
+            shared.supervisor().tell(new SupervisorCommand.HandBack(lifecycle.pid(), context.getSelf(), lifecycle));
+            return Behaviors.stopped();
+        }
+        shared.supervisor().tell(new SupervisorCommand.StayHosted(lifecycle == null ? -1 : lifecycle.pid(),
+                context.getSelf()));
+        return this;
     }
 
     @Override
@@ -84,6 +106,10 @@ final class ProcessActor extends ExtensibleBehavior<ProcessCommand> implements P
             begin(start);
             return;
         }
+        if (msg instanceof ProcessCommand.Incarnate incarnate) {
+            incarnate(incarnate);
+            return;
+        }
         if (lifecycle == null) {
             throw new IllegalStateException("no Start message before " + msg);
         }
@@ -92,7 +118,7 @@ final class ProcessActor extends ExtensibleBehavior<ProcessCommand> implements P
         } else if (msg instanceof ProcessCommand.ProcRead read) {
             lifecycle.onProcRead(read.snapshot());
         } else if (msg instanceof ProcessCommand.Forked forked) {
-            lifecycle.onForked(new ReplyTo(forked.child()));
+            lifecycle.onForked(new ForkReplyTo(forked.child()));
         } else if (msg instanceof ProcessCommand.ParentImage parent) {
             lifecycle.onParentImage(parent.image(), parent.requested());
         } else if (msg instanceof ProcessCommand.ParentDropped dropped) {
@@ -122,6 +148,20 @@ final class ProcessActor extends ExtensibleBehavior<ProcessCommand> implements P
             lifecycle.startFork(fork.facts());
         } else if (start instanceof ProcessCommand.StartAdopted adopted) {
             lifecycle.startAdopted(adopted.snapshot(), adopted.foundAt(), adopted.requested());
+        }
+    }
+
+    /** Hosts a lifecycle the supervisor hosted, and does what it asked for. */
+    private void incarnate(ProcessCommand.Incarnate incarnate) {
+        if (lifecycle != null) {
+            throw new IllegalStateException("an incarnation of a hosting actor: " + incarnate);
+        }
+        lifecycle = incarnate.lifecycle();
+        lifecycle.rehost(this);
+        if (incarnate.read() != null) {
+            readProc(incarnate.read(), incarnate.execPath());
+        } else {
+            startTimer(incarnate.timer());
         }
     }
 
@@ -175,19 +215,6 @@ final class ProcessActor extends ExtensibleBehavior<ProcessCommand> implements P
 
     @Override
     public void finished() {
-        shared.supervisor().tell(new SupervisorCommand.Passivate(lifecycle.pid(), context.getSelf()));
-    }
-
-    /** A parent's answer to its forked child. */
-    private record ReplyTo(ActorRef<ProcessCommand> child) implements ProcessLifecycle.ForkReply {
-        @Override
-        public void image(ProcessInfo parentImage, boolean requested) {
-            child.tell(new ProcessCommand.ParentImage(parentImage, requested));
-        }
-
-        @Override
-        public void dropped(FilterReason reason) {
-            child.tell(new ProcessCommand.ParentDropped(reason));
-        }
+        shared.supervisor().tell(new SupervisorCommand.Finished(lifecycle.pid(), context.getSelf()));
     }
 }

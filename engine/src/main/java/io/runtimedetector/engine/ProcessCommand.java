@@ -42,6 +42,26 @@ sealed interface ProcessCommand {
             implements Start {
     }
 
+    /**
+     * The first message of an actor that hosts an idle lifecycle again: the supervisor
+     * hosted it, and it asked for what takes an actor. Exactly one of the two is set.
+     *
+     * @param read  a /proc read to start, with {@code execPath}, or null
+     * @param timer the minimum-duration timer to start, or null
+     */
+    record Incarnate(ProcessLifecycle lifecycle, ProcRequest read, String execPath, java.time.Duration timer)
+            implements ProcessCommand {
+    }
+
+    /**
+     * From the supervisor, which now holds this process' inputs: hand the lifecycle back
+     * if it is still idle ({@link SupervisorCommand.HandBack}, then stop), else say so
+     * ({@link SupervisorCommand.StayHosted}).
+     */
+    enum Passivate implements ProcessCommand {
+        INSTANCE
+    }
+
     /** An EXEC, FILE_OPEN or EXIT of this process. */
     record Raw(RawEvent event) implements ProcessCommand {
     }

@@ -26,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * parent's image, a timer. Until the answer comes every input is held and then handled
  * in the order it came, so the process' events keep their order. Not thread-safe: its
  * host calls it from one thread at a time.
+ *
+ * <p>Its host changes over its life: an actor while it waits on something (a timer, a
+ * /proc read, its parent's image), the supervisor while it is {@link #idle()} (see
+ * {@link ProcessSupervisor}). The lifecycle is the whole state either way, so no rule
+ * depends on who hosts it.
  */
 final class ProcessLifecycle {
 
@@ -101,7 +106,7 @@ final class ProcessLifecycle {
     }
 
     private final Rules rules;
-    private final Host host;
+    private Host host;
     private final int pid;
     private final long startBootTimeNs;
 
@@ -142,6 +147,20 @@ final class ProcessLifecycle {
 
     int pid() {
         return pid;
+    }
+
+    /** From now on {@code host} does what this lifecycle asks (its hand-off between actor and supervisor). */
+    void rehost(Host newHost) {
+        this.host = newHost;
+    }
+
+    /**
+     * Reported and waiting on nothing: no timer, no /proc read, no parent's image, nothing
+     * held. Such a lifecycle needs no actor; its next inputs may come straight from the
+     * supervisor, and whatever they ask that takes time gets it an actor again.
+     */
+    boolean idle() {
+        return phase == Phase.REPORTED && wait == Wait.NONE && held == null && !shutDown;
     }
 
     long startBootTimeNs() {

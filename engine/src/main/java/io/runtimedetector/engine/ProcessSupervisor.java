@@ -19,12 +19,22 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * Routes raw events to one {@link ProcessActor} per live process, in the manner of a
- * device group: a map from pid to the child that follows the process holding it now
- * (with its start time, since pids are reused), a child spawned per new process and
- * watched, so that the map never outlives the children. It decides nothing about a
- * process except what needs no I/O (the kernel's exclusion verdict and exe path) and
- * never reads /proc: that is the children's business, off this thread.
+ * Routes raw events to the {@link ProcessLifecycle} of each live process, in the manner of
+ * a device group: a map from pid to what follows the process holding it now (with its
+ * start time, since pids are reused). The invariant: one lifecycle per (pid, start),
+ * hosted by an actor while it waits. A new process gets a {@link ProcessActor}, spawned
+ * and watched; once its lifecycle is reported and waits on nothing, the actor hands the
+ * lifecycle back and stops, the way Cluster Sharding passivates an idle entity: the actor
+ * says it is idle, this supervisor holds the pid's inputs and asks for the lifecycle, the
+ * actor checks again and hands it back (or keeps it, if something came meanwhile), and the
+ * held inputs are replayed. The map then holds the lifecycle itself, and its later inputs
+ * (FILE_OPEN, EXIT, a child's FORK) are handled here through the same lifecycle methods.
+ * Whatever such an input asks that takes time, a /proc read, gets the lifecycle an actor
+ * again. So a process that runs for hours costs its lifecycle, not an idle actor.
+ *
+ * <p>It decides nothing about a process except what needs no I/O (the kernel's exclusion
+ * verdict and exe path) and never reads /proc: that is the actors' business, off this
+ * thread.
  *
  * <p>Raw events come in batches from the probe's stream, acknowledged one batch at a
  * time: that ack is the stream's backpressure. At the end of the stream every child
@@ -40,8 +50,19 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
 
     private final EngineContext ctx;
     private final AtomicInteger liveGauge;
-    /** Where a pid's events go: the child following the process that holds it, with that process' start. */
-    private final PidRoutes<ActorRef<ProcessCommand>> routes = new PidRoutes<>();
+    /**
+     * Where a pid's events go, with the start of the process that holds it: its actor
+     * ({@code ActorRef}), its idle lifecycle ({@link ProcessLifecycle}) or, while the one
+     * hands over to the other, a {@link HandingOff} that holds the inputs meanwhile.
+     */
+    private final PidRoutes<Object> routes = new PidRoutes<>();
+    /** Hand-overs under way, by actor: found again when the route was superseded meanwhile. */
+    private final java.util.Map<ActorRef<ProcessCommand>, HandingOff> handingOff = new java.util.HashMap<>();
+    private final ResidentHost.Owner residents = this::residentFinished;
+
+    /** An actor asked for its lifecycle: the pid's inputs wait here until it answers. */
+    private record HandingOff(ActorRef<ProcessCommand> actor, ArrayList<ProcessCommand> held) {
+    }
     /**
      * One set of props for every child, built once: spawning through the typed API would
      * build and keep a classic Props, Deploy and creator per child, for as long as it lives.
@@ -93,7 +114,10 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
                 .onMessage(SupervisorCommand.RawBatch.class, this::onBatch)
                 .onMessage(SupervisorCommand.Adopt.class, this::onAdopt)
                 .onMessage(SupervisorCommand.Barrier.class, this::onBarrier)
-                .onMessage(SupervisorCommand.Passivate.class, this::onPassivate)
+                .onMessage(SupervisorCommand.Finished.class, this::onFinished)
+                .onMessage(SupervisorCommand.Idle.class, this::onIdle)
+                .onMessage(SupervisorCommand.HandBack.class, this::onHandBack)
+                .onMessage(SupervisorCommand.StayHosted.class, this::onStayHosted)
                 .onMessage(SupervisorCommand.ChildTerminated.class, this::onChildTerminated)
                 .onMessageEquals(SupervisorCommand.CheckLosses.INSTANCE, this::onCheckLosses)
                 .onMessage(SupervisorCommand.GoneFound.class, this::onGoneFound)
@@ -127,10 +151,10 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
     }
 
     private void onExec(RawEvent e) {
-        ActorRef<ProcessCommand> known = current(e.pid(), e.startBootTimeNs());
+        Object known = current(e.pid(), e.startBootTimeNs());
         if (known != null) {
             // A new image of a followed process, also when a non-leader thread exec'd: same process.
-            known.tell(new ProcessCommand.Raw(e));
+            deliver(e.pid(), known, new ProcessCommand.Raw(e));
             return;
         }
         if (e.has(RawEvent.FLAG_EXCLUDED)) {
@@ -151,7 +175,7 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
     }
 
     private void onFork(RawEvent e) {
-        ActorRef<ProcessCommand> parent = routes.get(e.ppid());
+        Object parent = routes.get(e.ppid());
         if (parent == null) {
             // The kernel followed the parent for a moment after the engine dropped it.
             ctx.counters().filtered(FilterReason.UNKNOWN_PID);
@@ -166,17 +190,17 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
         child.tell(new ProcessCommand.StartFork(e.pid(), e.startBootTimeNs(), ForkFacts.of(e)));
         // Told in this same step, so that it reaches the parent before any later event of
         // the parent: its answer is its image as of the fork, not after a later exec.
-        parent.tell(new ProcessCommand.Forked(child));
+        deliver(e.ppid(), parent, new ProcessCommand.Forked(child));
     }
 
     /** FILE_OPEN and EXIT: only for a process a child follows. */
     private void onOther(RawEvent e) {
-        ActorRef<ProcessCommand> known = current(e.pid(), e.startBootTimeNs());
+        Object known = current(e.pid(), e.startBootTimeNs());
         if (known == null) {
             ctx.counters().filtered(FilterReason.UNKNOWN_PID);
             return;
         }
-        known.tell(new ProcessCommand.Raw(e));
+        deliver(e.pid(), known, new ProcessCommand.Raw(e));
     }
 
     private Behavior<SupervisorCommand> onAdopt(SupervisorCommand.Adopt adopt) {
@@ -184,11 +208,11 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
             return this;
         }
         ProcessKey key = adopt.key();
-        ActorRef<ProcessCommand> known = current(key.pid(), key.startBootTimeNs());
+        Object known = current(key.pid(), key.startBootTimeNs());
         if (known != null) {
             // Already followed since its exec was seen; a request only adds that its EXIT is due.
             if (adopt.requested()) {
-                known.tell(ProcessCommand.MarkRequested.INSTANCE);
+                deliver(key.pid(), known, ProcessCommand.MarkRequested.INSTANCE);
             }
             return this;
         }
@@ -239,10 +263,10 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
             return this;
         }
         for (ProcessKey key : found.gone()) {
-            ActorRef<ProcessCommand> actor = routes.get(key.pid());
-            if (actor != null && routes.start(key.pid()) == key.startBootTimeNs()) {
+            Object route = routes.get(key.pid());
+            if (route != null && routes.start(key.pid()) == key.startBootTimeNs()) {
                 routes.remove(key.pid());
-                actor.tell(ProcessCommand.Superseded.INSTANCE);
+                deliver(key.pid(), route, ProcessCommand.Superseded.INSTANCE);
             }
         }
         liveGauge.set(routes.size());
@@ -255,37 +279,164 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
     }
 
     /**
-     * The child for this process, or null. A child under the same pid with another start
-     * follows an older process whose EXIT the kernel lost: that child is told, and forgotten.
+     * The route for this process, or null. A route under the same pid with another start
+     * follows an older process whose EXIT the kernel lost: that one is told, and forgotten.
      */
-    private ActorRef<ProcessCommand> current(int pid, long startBootTimeNs) {
-        ActorRef<ProcessCommand> actor = routes.get(pid);
-        if (actor == null) {
+    private Object current(int pid, long startBootTimeNs) {
+        Object route = routes.get(pid);
+        if (route == null) {
             return null;
         }
         long known = routes.start(pid);
         if (ProcessKey.sameStart(known, startBootTimeNs)) {
-            return actor;
+            return route;
         }
         if (startBootTimeNs > known) {
             routes.remove(pid);
-            actor.tell(ProcessCommand.Superseded.INSTANCE);
+            deliver(pid, route, ProcessCommand.Superseded.INSTANCE);
         }
         return null;
     }
 
-    private ActorRef<ProcessCommand> spawn(int pid, long startBootTimeNs) {
-        ActorRef<ProcessCommand> actor = Adapter.toTyped(Adapter.actorOf(getContext(), childProps));
-        getContext().watchWith(actor, new SupervisorCommand.ChildTerminated(pid, actor));
-        routes.put(pid, startBootTimeNs, actor);
-        children++;
+    /**
+     * Hands one input to whatever follows the process: its actor, its idle lifecycle (run
+     * here, at once), or the hand-over under way, which holds it until the actor answers.
+     */
+    @SuppressWarnings("unchecked")
+    private void deliver(int pid, Object route, ProcessCommand input) {
+        if (route instanceof ProcessLifecycle lifecycle) {
+            runResident(pid, lifecycle, input);
+        } else if (route instanceof HandingOff handOff) {
+            handOff.held().add(input);
+        } else {
+            ((ActorRef<ProcessCommand>) route).tell(input);
+        }
+    }
+
+    /**
+     * Runs one input through an idle lifecycle here; what it then asks that takes time gets
+     * it an actor. @return what hosts the lifecycle now: the new actor, or the lifecycle itself
+     */
+    private Object runResident(int pid, ProcessLifecycle lifecycle, ProcessCommand input) {
+        ResidentHost host = new ResidentHost(ctx, residents, lifecycle);
+        lifecycle.rehost(host);
+        try {
+            if (input instanceof ProcessCommand.Raw raw) {
+                lifecycle.onRaw(raw.event());
+            } else if (input instanceof ProcessCommand.Forked forked) {
+                lifecycle.onForked(new ForkReplyTo(forked.child()));
+            } else if (input == ProcessCommand.MarkRequested.INSTANCE) {
+                lifecycle.onRequested();
+            } else if (input == ProcessCommand.Superseded.INSTANCE) {
+                lifecycle.onSuperseded();
+            } else if (input == ProcessCommand.Shutdown.INSTANCE) {
+                lifecycle.onShutdown();
+            } else {
+                throw new IllegalArgumentException("not an input of an idle process: " + input);
+            }
+        } catch (RuntimeException e) {
+            // A bug in handling one input must not lose the process' later events.
+            ctx.counters().internalError();
+            getContext().getLog().error("pid {}: failed to handle {}", pid, input, e);
+        }
+        ProcessCommand.Incarnate wanted = host.wanted();
+        if (wanted == null || lifecycle.ended()) {
+            return lifecycle;
+        }
+        ActorRef<ProcessCommand> actor = spawnActor(pid);
+        if (routes.get(pid) == lifecycle) {
+            routes.put(pid, lifecycle.startBootTimeNs(), actor);
+        }
+        actor.tell(wanted);
         return actor;
     }
 
-    private Behavior<SupervisorCommand> onPassivate(SupervisorCommand.Passivate done) {
+    /** A lifecycle the supervisor hosts is done: forgotten, unless the pid moved on already. */
+    private void residentFinished(ProcessLifecycle lifecycle) {
+        if (routes.get(lifecycle.pid()) == lifecycle) {
+            routes.remove(lifecycle.pid());
+            liveGauge.set(routes.size());
+        }
+    }
+
+    private ActorRef<ProcessCommand> spawn(int pid, long startBootTimeNs) {
+        ActorRef<ProcessCommand> actor = spawnActor(pid);
+        routes.put(pid, startBootTimeNs, actor);
+        return actor;
+    }
+
+    private ActorRef<ProcessCommand> spawnActor(int pid) {
+        ActorRef<ProcessCommand> actor = Adapter.toTyped(Adapter.actorOf(getContext(), childProps));
+        getContext().watchWith(actor, new SupervisorCommand.ChildTerminated(pid, actor));
+        children++;
+        ctx.counters().hostedProcesses(children);
+        return actor;
+    }
+
+    private Behavior<SupervisorCommand> onFinished(SupervisorCommand.Finished done) {
+        HandingOff handOff = handingOff.remove(done.actor());
+        if (handOff != null) {
+            // It ended after saying it was idle: what was held for it goes to it, to be counted.
+            if (routes.get(done.pid()) == handOff) {
+                routes.remove(done.pid());
+                liveGauge.set(routes.size());
+            }
+            handOff.held().forEach(done.actor()::tell);
+        }
         forget(done.pid(), done.actor());
         // Routed nothing more from here on: the child's mailbox holds all it will get.
         done.actor().tell(ProcessCommand.Stop.INSTANCE);
+        return this;
+    }
+
+    /** Passivation, step 1: the actor's lifecycle is idle; its inputs wait here from now on. */
+    private Behavior<SupervisorCommand> onIdle(SupervisorCommand.Idle idle) {
+        if (stopping || !idle.actor().equals(routes.get(idle.pid()))) {
+            return this; // stale: the pid moved on, or a hand-over is under way already
+        }
+        HandingOff handOff = new HandingOff(idle.actor(), new ArrayList<>(2));
+        routes.put(idle.pid(), routes.start(idle.pid()), handOff);
+        handingOff.put(idle.actor(), handOff);
+        idle.actor().tell(ProcessCommand.Passivate.INSTANCE);
+        return this;
+    }
+
+    /** Passivation, step 2: the lifecycle is back; what came meanwhile is run through it in order. */
+    @SuppressWarnings("unchecked")
+    private Behavior<SupervisorCommand> onHandBack(SupervisorCommand.HandBack back) {
+        HandingOff handOff = handingOff.remove(back.actor());
+        ProcessLifecycle lifecycle = back.lifecycle();
+        List<ProcessCommand> held = new ArrayList<>(handOff == null ? List.of() : handOff.held());
+        if (stopping) {
+            // Its actor stopped before the shutdown reached it: the lifecycle gets it here.
+            held.add(ProcessCommand.Shutdown.INSTANCE);
+        } else if (handOff != null && routes.get(back.pid()) == handOff) {
+            routes.put(back.pid(), routes.start(back.pid()), lifecycle);
+        }
+        // Unless routed above, the pid moved on meanwhile (a new process, or gone): the
+        // lifecycle still gets what was held for it, a Superseded among it.
+        Object host = lifecycle;
+        for (ProcessCommand input : held) {
+            if (host instanceof ProcessLifecycle resident) {
+                host = runResident(back.pid(), resident, input);
+            } else {
+                // An input asked for an actor again: the rest follow it there, in order.
+                ((ActorRef<ProcessCommand>) host).tell(input);
+            }
+        }
+        return this;
+    }
+
+    /** Passivation, the other answer: the lifecycle has something to wait on again and stays with its actor. */
+    private Behavior<SupervisorCommand> onStayHosted(SupervisorCommand.StayHosted stay) {
+        HandingOff handOff = handingOff.remove(stay.actor());
+        if (handOff == null) {
+            return this;
+        }
+        if (routes.get(stay.pid()) == handOff) {
+            routes.put(stay.pid(), routes.start(stay.pid()), stay.actor());
+        }
+        handOff.held().forEach(stay.actor()::tell);
         return this;
     }
 
@@ -293,11 +444,12 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
         // Normally forgotten at its Passivate already; this covers a child that stopped otherwise.
         forget(terminated.pid(), terminated.actor());
         children--;
+        ctx.counters().hostedProcesses(children);
         return stopping && children == 0 ? finish() : this;
     }
 
     private void forget(int pid, ActorRef<ProcessCommand> actor) {
-        ActorRef<ProcessCommand> known = routes.get(pid);
+        Object known = routes.get(pid);
         if (known != null && known.equals(actor)) {
             routes.remove(pid);
             liveGauge.set(routes.size());
@@ -314,6 +466,15 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
         }
         stopping = true;
         failure = cause;
+        List<ProcessLifecycle> residentsLeft = new ArrayList<>();
+        routes.forEach((pid, start, route) -> {
+            if (route instanceof ProcessLifecycle lifecycle) {
+                residentsLeft.add(lifecycle);
+            }
+        });
+        for (ProcessLifecycle lifecycle : residentsLeft) {
+            runResident(lifecycle.pid(), lifecycle, ProcessCommand.Shutdown.INSTANCE);
+        }
         routes.clear();
         liveGauge.set(0);
         for (ActorRef<Void> child : getContext().getChildren()) {

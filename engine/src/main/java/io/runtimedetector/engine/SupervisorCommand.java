@@ -47,8 +47,20 @@ sealed interface SupervisorCommand {
     record Barrier(ActorRef<Done> replyTo) implements SupervisorCommand {
     }
 
-    /** A process actor is done; it waits for {@link ProcessCommand.Stop}. */
-    record Passivate(int pid, ActorRef<ProcessCommand> actor) implements SupervisorCommand {
+    /** A process actor's process is done; the actor waits for {@link ProcessCommand.Stop}. */
+    record Finished(int pid, ActorRef<ProcessCommand> actor) implements SupervisorCommand {
+    }
+
+    /** A process actor's lifecycle became idle: it could do without the actor. */
+    record Idle(int pid, ActorRef<ProcessCommand> actor) implements SupervisorCommand {
+    }
+
+    /** The answer to {@link ProcessCommand.Passivate}: the idle lifecycle; the actor stops. */
+    record HandBack(int pid, ActorRef<ProcessCommand> actor, ProcessLifecycle lifecycle) implements SupervisorCommand {
+    }
+
+    /** The answer to {@link ProcessCommand.Passivate} of a lifecycle no longer idle: it stays with its actor. */
+    record StayHosted(int pid, ActorRef<ProcessCommand> actor) implements SupervisorCommand {
     }
 
     /** A process actor has stopped (watched). */

@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.Done;
@@ -72,7 +73,7 @@ class ProcessSupervisorTest {
         ProcReader proc = new ProcReader(procRoot, new EnvSelector(Set.of(), ""), counters);
         EngineClock clock = EngineClock.fromProc(proc, Clock.systemUTC());
         Pair<BoundedSourceQueue<ProcessEvent>, TestSubscriber.Probe<ProcessEvent>> output =
-                Source.<ProcessEvent>queue(64).toMat(TestSink.create(kit.system()), Keep.both()).run(kit.system());
+                Source.<ProcessEvent>queue(1024).toMat(TestSink.create(kit.system()), Keep.both()).run(kit.system());
         out = output.second();
         out.request(64);
         EngineContext ctx = Engine.context(DetectorOptions.builder().minDuration(minDuration).procfs(procRoot).build(),
@@ -181,6 +182,116 @@ class ProcessSupervisorTest {
         ProcessEvent exit = out.expectNext(SyntheticDetector.WAIT);
         assertEquals(EventType.EXIT + ":1406", exit.type() + ":" + exit.pid());
         out.expectNoMessage(Duration.ofMillis(300));
+    }
+
+    // ---- passivation: one lifecycle per (pid, start), hosted by an actor while it waits ----
+
+    @Test
+    void aReportedProcessThatWaitsOnNothingGivesUpItsActorAndStillGetsItsExit() {
+        ActorRef<SupervisorCommand> supervisor = supervisor(Duration.ZERO);
+        SimProcess p = SimProcess.of(1410, 1.0);
+        p.in(procfs).create();
+        supervisor.tell(new SupervisorCommand.RawBatch(List.of(p.execComplete("/usr/bin/a", "/usr/bin/a", Map.of(), "a")),
+                acks.getRef()));
+        assertEquals(EventType.EXEC, out.expectNext(SyntheticDetector.WAIT).type());
+        awaitHosted(0);
+        assertEquals(1, live.get(), "still followed, by its lifecycle alone");
+
+        supervisor.tell(new SupervisorCommand.RawBatch(List.of(p.fileOpen("/etc/passwd", -1), p.exit(3 << 8)),
+                acks.getRef()));
+        assertEquals(EventType.FILE_OPEN, out.expectNext(SyntheticDetector.WAIT).type());
+        ProcessEvent exit = out.expectNext(SyntheticDetector.WAIT);
+        assertEquals(EventType.EXIT, exit.type());
+        assertEquals(3, exit.exit().exitCode());
+        awaitLive(0);
+        assertEquals(0, counters.hostedProcesses(), "no actor was needed for them");
+    }
+
+    @Test
+    void inputsThatRaceTheHandOffComeOutOnceAndInOrder() {
+        ActorRef<SupervisorCommand> supervisor = supervisor(Duration.ZERO);
+        int n = 200;
+        for (int i = 0; i < n; i++) {
+            SimProcess p = SimProcess.of(2000 + i, 1.0);
+            p.in(procfs).create();
+            // The EXEC, then at once what follows it: these reach the supervisor while the
+            // actor says it is idle, while the supervisor asks for the lifecycle, or after.
+            supervisor.tell(new SupervisorCommand.RawBatch(
+                    List.of(p.execComplete("/usr/bin/a", "/usr/bin/a", Map.of(), "a")), acks.getRef()));
+            supervisor.tell(new SupervisorCommand.RawBatch(List.of(p.fileOpen("/etc/a", -1)), acks.getRef()));
+            supervisor.tell(new SupervisorCommand.RawBatch(List.of(p.fileOpen("/etc/b", -1)), acks.getRef()));
+            supervisor.tell(new SupervisorCommand.RawBatch(List.of(p.exit()), acks.getRef()));
+        }
+        java.util.Map<Integer, List<String>> seen = new java.util.HashMap<>();
+        out.request(4L * n);
+        for (int i = 0; i < 4 * n; i++) {
+            ProcessEvent e = out.expectNext(SyntheticDetector.WAIT);
+            seen.computeIfAbsent(e.pid(), k -> new java.util.ArrayList<>())
+                    .add(e.type() == EventType.FILE_OPEN ? e.filePath() : e.type().name());
+        }
+        out.expectNoMessage(Duration.ofMillis(200));
+        for (int i = 0; i < n; i++) {
+            assertEquals(List.of("EXEC", "/etc/a", "/etc/b", "EXIT"), seen.get(2000 + i), "pid " + (2000 + i));
+        }
+        awaitLive(0);
+        awaitHosted(0);
+    }
+
+    @Test
+    void aReexecThatNeedsProcGetsTheLifecycleAnActorAgainThenGoesIdleAgain() {
+        ActorRef<SupervisorCommand> supervisor = supervisor(Duration.ZERO);
+        SimProcess p = SimProcess.of(1411, 1.0);
+        p.in(procfs).exe("/usr/bin/python3.11").cmdline("python3", "app.py").create();
+        supervisor.tell(new SupervisorCommand.RawBatch(List.of(p.execComplete("/bin/sh", "/usr/bin/dash", Map.of(), "sh")),
+                acks.getRef()));
+        assertEquals("/usr/bin/dash", out.expectNext(SyntheticDetector.WAIT).process().exePath());
+        awaitHosted(0);
+
+        // The kernel's record of the re-exec lacks the resolved executable: /proc has it.
+        supervisor.tell(new SupervisorCommand.RawBatch(List.of(p.exec("/usr/bin/python3", "python3", "app.py")),
+                acks.getRef()));
+        ProcessEvent reexec = out.expectNext(SyntheticDetector.WAIT);
+        assertEquals(EventType.EXEC, reexec.type());
+        assertEquals("/usr/bin/python3.11", reexec.process().exePath());
+        awaitHosted(0);
+
+        supervisor.tell(new SupervisorCommand.RawBatch(List.of(p.exit()), acks.getRef()));
+        ProcessEvent exit = out.expectNext(SyntheticDetector.WAIT);
+        assertEquals("/usr/bin/python3.11", exit.process().exePath(), "the EXIT describes the image it ran last");
+        awaitLive(0);
+    }
+
+    @Test
+    void shutdownEndsIdleAndHostedProcessesAlikeAndLetsTheRoutedEventsOut() {
+        ActorRef<SupervisorCommand> supervisor = supervisor(Duration.ofMillis(300));
+        SimProcess idle = SimProcess.of(1412, 1.0);    // reported once its timer fired, then idle
+        SimProcess waiting = SimProcess.of(1413, 1.0); // still waits for its timer, with an actor
+        idle.in(procfs).create();
+        waiting.in(procfs).create();
+        supervisor.tell(new SupervisorCommand.RawBatch(
+                List.of(idle.execComplete("/usr/bin/a", "/usr/bin/a", Map.of(), "a")), acks.getRef()));
+        assertEquals(EventType.EXEC + ":1412", describe(out.expectNext(SyntheticDetector.WAIT)));
+        awaitHosted(0);
+        supervisor.tell(new SupervisorCommand.RawBatch(List.of(waiting.exec("/usr/bin/b", "b"), idle.exit()),
+                acks.getRef()));
+        awaitHosted(1);
+        supervisor.tell(SupervisorCommand.StreamCompleted.INSTANCE);
+        assertEquals(EventType.EXIT + ":1412", describe(out.expectNext(SyntheticDetector.WAIT)));
+        out.expectComplete(); // and no EXEC of 1413, which had not lived the minimum duration
+        kit.createTestProbe().expectTerminated(supervisor);
+        assertEquals(0, live.get());
+    }
+
+    private static String describe(ProcessEvent e) {
+        return e.type() + ":" + e.pid();
+    }
+
+    private void awaitHosted(int expected) {
+        long deadline = System.nanoTime() + SyntheticDetector.WAIT.toNanos();
+        while (counters.hostedProcesses() != expected && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(expected, counters.hostedProcesses(), "processes hosted by an actor");
     }
 
     private void awaitLive(int expected) {
