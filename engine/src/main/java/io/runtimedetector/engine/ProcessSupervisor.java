@@ -341,6 +341,7 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
         }
         ProcessCommand.Incarnate wanted = host.wanted();
         if (wanted == null || lifecycle.ended()) {
+            lifecycle.rehost(ResidentHost.DETACHED);
             return lifecycle;
         }
         ActorRef<ProcessCommand> actor = spawnActor(pid);
@@ -406,6 +407,8 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
     private Behavior<SupervisorCommand> onHandBack(SupervisorCommand.HandBack back) {
         HandingOff handOff = handingOff.remove(back.actor());
         ProcessLifecycle lifecycle = back.lifecycle();
+        // Lets go of the actor that hosted it, which has stopped.
+        lifecycle.rehost(ResidentHost.DETACHED);
         List<ProcessCommand> held = new ArrayList<>(handOff == null ? List.of() : handOff.held());
         if (stopping) {
             // Its actor stopped before the shutdown reached it: the lifecycle gets it here.

@@ -13,6 +13,52 @@ import java.time.Duration;
  */
 final class ResidentHost implements ProcessLifecycle.Host {
 
+    /**
+     * The host of an idle lifecycle between two inputs: none. The supervisor gives it a
+     * resident host for each input it runs; holding none meanwhile keeps neither the actor
+     * that hosted it before (its cell, context, mailbox) nor a host of its own alive.
+     */
+    static final ProcessLifecycle.Host DETACHED = new ProcessLifecycle.Host() {
+        @Override
+        public void emit(io.runtimedetector.event.ProcessEvent event) {
+            throw detached();
+        }
+
+        @Override
+        public void startTimer(Duration delay) {
+            throw detached();
+        }
+
+        @Override
+        public void cancelTimer() {
+            throw detached();
+        }
+
+        @Override
+        public void readProc(ProcRequest request, String execPath) {
+            throw detached();
+        }
+
+        @Override
+        public boolean track() {
+            throw detached();
+        }
+
+        @Override
+        public void untrack() {
+            throw detached();
+        }
+
+        @Override
+        public void finished() {
+            throw detached();
+        }
+
+        private IllegalStateException detached() {
+            return new IllegalStateException("an idle lifecycle was run without a host");
+        }
+    };
+
     /** What the supervisor does when a resident lifecycle is done. */
     interface Owner {
         void residentFinished(ProcessLifecycle lifecycle);
