@@ -142,9 +142,7 @@ final class ProcessActor extends ExtensibleBehavior<ProcessCommand> implements P
             throw new IllegalStateException("a second start: " + start);
         }
         lifecycle = new ProcessLifecycle(shared.ctx().rules(), this, start.pid(), start.startBootTimeNs());
-        if (start instanceof ProcessCommand.StartExec exec) {
-            lifecycle.startExec(exec.event(), exec.envCheck());
-        } else if (start instanceof ProcessCommand.StartFork fork) {
+        if (start instanceof ProcessCommand.StartFork fork) {
             lifecycle.startFork(fork.facts());
         } else if (start instanceof ProcessCommand.StartAdopted adopted) {
             lifecycle.startAdopted(adopted.snapshot(), adopted.foundAt(), adopted.requested());

@@ -20,19 +20,6 @@ sealed interface ProcessCommand {
         long startBootTimeNs();
     }
 
-    /** The kernel reported an exec of a process the engine did not follow. */
-    record StartExec(RawEvent event, boolean envCheck) implements Start {
-        @Override
-        public int pid() {
-            return event.pid();
-        }
-
-        @Override
-        public long startBootTimeNs() {
-            return event.startBootTimeNs();
-        }
-    }
-
     /** A followed process forked this one; its parent will send its image. */
     record StartFork(int pid, long startBootTimeNs, ForkFacts facts) implements Start {
     }

@@ -174,7 +174,23 @@ final class ProcessLifecycle {
     // ---- how the process became known ----
 
     /**
-     * The kernel reported an exec of a process not followed before.
+     * The kernel reported an exec of a process not followed before: every rule of a first
+     * exec starts here. An excluded executable, by the kernel's verdict or by the paths its
+     * record gives, is dropped at once, with no /proc read; otherwise the prefix is the
+     * engine's to check when a prefix is set and the kernel did not find it.
+     */
+    void startFirstExec(RawEvent e) {
+        if (e.has(RawEvent.FLAG_EXCLUDED) || rules.filter().excluded(e.filename(), e.exePath())) {
+            // Decided before anything is read, so that a child it forks meanwhile finds no
+            // parent and is judged on its own exec, as when the kernel excludes.
+            drop(FilterReason.EXCLUDED_EXE);
+            return;
+        }
+        startExec(e, rules.filter().envPrefixConfigured() && !e.has(RawEvent.FLAG_ENV_MATCH));
+    }
+
+    /**
+     * An exec of a process not followed before, past the exclusion of {@link #startFirstExec}.
      *
      * @param envCheck the kernel did not establish the prefix: the engine decides
      */

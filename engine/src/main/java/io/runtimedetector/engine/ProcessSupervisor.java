@@ -157,21 +157,13 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
             deliver(e.pid(), known, new ProcessCommand.Raw(e));
             return;
         }
-        if (e.has(RawEvent.FLAG_EXCLUDED)) {
-            // The kernel still follows it for an EXIT the engine no longer expects.
-            ctx.counters().filtered(FilterReason.EXCLUDED_EXE);
-            ctx.probe().untrack(e.pid());
-            return;
-        }
-        if (ctx.filter().excluded(e.filename(), e.exePath())) {
-            // Decided here when the kernel's path tells, so that a child it forks meanwhile
-            // finds no parent and is judged on its own exec, as when the kernel excludes.
-            ctx.counters().filtered(FilterReason.EXCLUDED_EXE);
-            ctx.procIo().untrack(new ProcessKey(e.pid(), e.startBootTimeNs()));
-            return;
-        }
-        boolean envCheck = ctx.filter().envPrefixConfigured() && !e.has(RawEvent.FLAG_ENV_MATCH);
-        spawn(e.pid(), e.startBootTimeNs()).tell(new ProcessCommand.StartExec(e, envCheck));
+        // A new process starts as an idle lifecycle here: the first-exec rules are its own.
+        // Only what then waits (its minimum duration, a /proc read) gets it an actor, so a
+        // dropped exec, or one reported at once, costs no spawn.
+        ProcessLifecycle lifecycle = new ProcessLifecycle(ctx.rules(), ResidentHost.DETACHED, e.pid(),
+                e.startBootTimeNs());
+        routes.put(e.pid(), e.startBootTimeNs(), lifecycle);
+        runResident(e.pid(), lifecycle, l -> l.startFirstExec(e), e);
     }
 
     private void onFork(RawEvent e) {
@@ -318,26 +310,34 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
      * it an actor. @return what hosts the lifecycle now: the new actor, or the lifecycle itself
      */
     private Object runResident(int pid, ProcessLifecycle lifecycle, ProcessCommand input) {
-        ResidentHost host = new ResidentHost(ctx, residents, lifecycle);
-        lifecycle.rehost(host);
-        try {
+        return runResident(pid, lifecycle, l -> {
             if (input instanceof ProcessCommand.Raw raw) {
-                lifecycle.onRaw(raw.event());
+                l.onRaw(raw.event());
             } else if (input instanceof ProcessCommand.Forked forked) {
-                lifecycle.onForked(new ForkReplyTo(forked.child()));
+                l.onForked(new ForkReplyTo(forked.child()));
             } else if (input == ProcessCommand.MarkRequested.INSTANCE) {
-                lifecycle.onRequested();
+                l.onRequested();
             } else if (input == ProcessCommand.Superseded.INSTANCE) {
-                lifecycle.onSuperseded();
+                l.onSuperseded();
             } else if (input == ProcessCommand.Shutdown.INSTANCE) {
-                lifecycle.onShutdown();
+                l.onShutdown();
             } else {
                 throw new IllegalArgumentException("not an input of an idle process: " + input);
             }
+        }, input);
+    }
+
+    /** @param what named in the log if {@code call} fails */
+    private Object runResident(int pid, ProcessLifecycle lifecycle, java.util.function.Consumer<ProcessLifecycle> call,
+            Object what) {
+        ResidentHost host = new ResidentHost(ctx, residents, lifecycle);
+        lifecycle.rehost(host);
+        try {
+            call.accept(lifecycle);
         } catch (RuntimeException e) {
             // A bug in handling one input must not lose the process' later events.
             ctx.counters().internalError();
-            getContext().getLog().error("pid {}: failed to handle {}", pid, input, e);
+            getContext().getLog().error("pid {}: failed to handle {}", pid, what, e);
         }
         ProcessCommand.Incarnate wanted = host.wanted();
         if (wanted == null || lifecycle.ended()) {

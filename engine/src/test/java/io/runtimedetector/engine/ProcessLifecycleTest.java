@@ -51,6 +51,45 @@ class ProcessLifecycleTest {
                 RawEvent.FLAG_ENVS_COMPLETE);
     }
 
+    // ---- the first-exec rules, in one entry point ----
+
+    @Test
+    void firstExecOfAnExecutableTheKernelExcludedIsDroppedWithoutARead() {
+        ProcessLifecycle l = lifecycle(Duration.ZERO, P);
+        l.startFirstExec(P.exec(RawEvent.FLAG_EXCLUDED | RawEvent.FLAG_ENV_MATCH, "/usr/bin/python3", "python3"));
+        assertTrue(host.emitted.isEmpty());
+        assertTrue(host.reads.isEmpty(), "the kernel's verdict needs no /proc read");
+        assertEquals(1, host.untracks);
+        assertTrue(host.finished);
+        assertEquals(1, counters.filteredSnapshot().get(FilterReason.EXCLUDED_EXE));
+    }
+
+    @Test
+    void firstExecWhoseRecordedPathIsExcludedIsDroppedWithoutARead() {
+        ProcessLifecycle l = lifecycle(Duration.ZERO, P);
+        // Not flagged by the kernel (its map was set before the path was configured, say): the engine's verdict.
+        l.startFirstExec(P.exec(RawEvent.FLAG_ENV_MATCH, "/usr/bin/python3", "python3"));
+        assertTrue(host.emitted.isEmpty());
+        assertTrue(host.reads.isEmpty());
+        assertEquals(1, host.untracks);
+        assertEquals(1, counters.filteredSnapshot().get(FilterReason.EXCLUDED_EXE));
+    }
+
+    @Test
+    void firstExecChecksThePrefixOnlyWhereTheKernelDidNotFindIt() {
+        ProcessLifecycle found = lifecycle(Duration.ZERO, P);
+        found.startFirstExec(completeExec(P, "/usr/bin/app", "app"));
+        assertEquals(List.of(EventType.EXEC), types(), "the kernel found the prefix: reported without a read");
+        assertTrue(host.reads.isEmpty());
+
+        RecordingHost other = new RecordingHost();
+        ProcessLifecycle unsure = lifecycle(Duration.ZERO, CHILD);
+        unsure.rehost(other);
+        other.lifecycle = unsure;
+        unsure.startFirstExec(CHILD.exec(RawEvent.FLAG_ENV_UNSURE, "/bin/app", "app"));
+        assertTrue(other.reads.get(0).envPrefix(), "the prefix is the engine's to check: " + other.reads);
+    }
+
     @Test
     void completeExecIsHeldForTheMinimumDurationThenReportedWithoutAnyRead() {
         ProcessLifecycle l = lifecycle(Duration.ofSeconds(1), P);

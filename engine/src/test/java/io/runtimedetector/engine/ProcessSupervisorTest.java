@@ -195,7 +195,7 @@ class ProcessSupervisorTest {
                 acks.getRef()));
         assertEquals(EventType.EXEC, out.expectNext(SyntheticDetector.WAIT).type());
         awaitHosted(0);
-        assertEquals(1, live.get(), "still followed, by its lifecycle alone");
+        awaitLive(1); // still followed, by its lifecycle alone (the gauge is set after the batch)
 
         supervisor.tell(new SupervisorCommand.RawBatch(List.of(p.fileOpen("/etc/passwd", -1), p.exit(3 << 8)),
                 acks.getRef()));
