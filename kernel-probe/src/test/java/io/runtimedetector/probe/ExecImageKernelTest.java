@@ -203,6 +203,30 @@ class ExecImageKernelTest {
         }
     }
 
+    /**
+     * On a host with v1 hierarchies the record also carries the memory hierarchy's cgroup:
+     * a child of this test's own memory cgroup (it keeps the machine's memory limit).
+     */
+    @Test
+    void cgroupV1IdIsTheInodeOfTheProcessMemoryCgroupDirectory() throws Exception {
+        Path mount = KernelTestSupport.memoryV1Root();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mount != null, "no v1 memory hierarchy on this host");
+        Path group = KernelTestSupport.ownMemoryCgroup(mount).resolve("rd-test-v1-" + ProcessHandle.current().pid());
+        Files.createDirectories(group);
+        try (ProbeHarness h = new ProbeHarness(config().build())) {
+            String script = "echo $$ > " + group.resolve("cgroup.procs") + " && exec /bin/sleep 0.3";
+            Process p = TestProcesses.start(Map.of("RDIM_ID", "6"), "/bin/sh", "-c", script);
+            assertEquals(0, TestProcesses.waitFor(p));
+            RawEvent exec = h.await(e -> e.type() == RawEventType.EXEC && e.pid() == (int) p.pid()
+                    && e.filename().equals("/bin/sleep"), KernelTestSupport.patience(Duration.ofSeconds(10)));
+            long inode = (Long) Files.getAttribute(group, "unix:ino");
+            assertEquals(inode, exec.cgroupV1Id());
+            assertEquals(inode, h.await(RawEventType.EXIT, (int) p.pid()).cgroupV1Id());
+        } finally {
+            Files.deleteIfExists(group);
+        }
+    }
+
     @Test
     void recordsAreSizedToTheirContent() throws Exception {
         try (ProbeHarness h = new ProbeHarness(config().build())) {

@@ -1,0 +1,140 @@
+package io.runtimedetector.container;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.runtimedetector.ContainerMetrics;
+import io.runtimedetector.Detector;
+import io.runtimedetector.DetectorOptions;
+import io.runtimedetector.event.ContainerInfo;
+import io.runtimedetector.event.EventType;
+import io.runtimedetector.event.ProcessEvent;
+import io.runtimedetector.probe.KernelTestSupport;
+import io.runtimedetector.probe.TestProcesses;
+import io.runtimedetector.sink.InMemorySink;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Cgroups shaped as the kubelet and containerd make them, created in the real hierarchies
+ * while the detector runs, a process moved into each: its EXEC carries the pod UID and
+ * container id the path names, from the kernel's cgroup ids and no /proc read.
+ */
+class KubeletCgroupsKernelTest {
+
+    private static final String PREFIX = "RDATTR_";
+    private static final String TAG = "RDATTR_ID";
+    private static final Duration WAIT = KernelTestSupport.patience(Duration.ofSeconds(10));
+
+    private static TestCgroups cgroups;
+    private static Detector detector;
+    private static final InMemorySink SINK = new InMemorySink();
+
+    private record Layout(String dirs, String id, String runtime, String podUid) {
+    }
+
+    @BeforeAll
+    static void start() {
+        KernelTestSupport.requireKernel();
+        cgroups = new TestCgroups();
+        detector = Detector.create(DetectorOptions.builder().minDuration(Duration.ZERO).envPrefix(PREFIX)
+                .reportedEnvKeys(List.of(TAG)).addSink(SINK).build());
+        detector.start().toCompletableFuture().join();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (detector != null) {
+            detector.close();
+        }
+        if (cgroups != null) {
+            cgroups.close();
+        }
+    }
+
+    private static String hex64() {
+        return (UUID.randomUUID().toString() + UUID.randomUUID()).replace("-", "");
+    }
+
+    /** The kubelet's layouts, systemd and cgroupfs drivers, each QoS class; fresh ids each time. */
+    private static List<Layout> layouts() {
+        List<Layout> all = new java.util.ArrayList<>();
+        for (String qos : List.of("guaranteed", "burstable", "besteffort")) {
+            String uid = UUID.randomUUID().toString();
+            String id = hex64();
+            String qosSlice = qos.equals("guaranteed") ? "" : "kubepods-" + qos + ".slice/";
+            String podSlice = "kubepods-" + (qos.equals("guaranteed") ? "" : qos + "-") + "pod"
+                    + uid.replace('-', '_') + ".slice";
+            all.add(new Layout("kubepods.slice/" + qosSlice + podSlice + "/cri-containerd-" + id + ".scope", id,
+                    ContainerInfo.CONTAINERD, uid));
+            String uid2 = UUID.randomUUID().toString();
+            String id2 = hex64();
+            String qosDir = qos.equals("guaranteed") ? "" : qos + "/";
+            all.add(new Layout("kubepods/" + qosDir + "pod" + uid2 + "/" + id2, id2, null, uid2));
+        }
+        return all;
+    }
+
+    /** Moves a shell into {@code cgroup} (its cgroup.procs), which then execs sleep: that EXEC is checked. */
+    private static ProcessEvent execIn(Path cgroup) throws Exception {
+        String tag = UUID.randomUUID().toString();
+        Process p = TestProcesses.start(Map.of(TAG, tag), "/bin/sh", "-c",
+                "echo $$ > " + cgroup.resolve("cgroup.procs") + " && exec /bin/sleep 0.05");
+        assertEquals(0, TestProcesses.waitFor(p), "moved into " + cgroup);
+        return SINK.await(e -> e.type() == EventType.EXEC && e.pid() == p.pid()
+                && e.process().exeLink().equals("/bin/sleep"), WAIT)
+                .orElseThrow(() -> new AssertionError("no EXEC of sleep in " + cgroup));
+    }
+
+    @Test
+    void unifiedHierarchy() throws Exception {
+        Path top = cgroups.unified();
+        ContainerMetrics before = detector.metrics().containers();
+        for (Layout layout : layouts()) {
+            Path dir = TestCgroups.create(top, layout.dirs());
+            ProcessEvent exec = execIn(dir);
+            assertEquals(ContainerInfo.of(layout.id(), layout.runtime(), layout.podUid()), exec.process().container(),
+                    layout.dirs());
+        }
+        ContainerMetrics after = detector.metrics().containers();
+        assertEquals(6, after.byUnifiedCgroup() - before.byUnifiedCgroup(), after.toString());
+        assertEquals(0, after.byProcRead(), "no /proc read for attribution: " + after);
+    }
+
+    /**
+     * A hybrid host whose runtime leaves the unified tree alone: the process stays at the
+     * unified root (nothing there names a container), and the memory hierarchy's id, which
+     * the kernel records too, attributes it.
+     */
+    @Test
+    void v1MemoryHierarchyWhereTheUnifiedIdSaysNothing() throws Exception {
+        Path top = cgroups.memoryV1();
+        org.junit.jupiter.api.Assumptions.assumeTrue(top != null, "no v1 memory hierarchy on this host");
+        ContainerMetrics before = detector.metrics().containers();
+        for (Layout layout : layouts()) {
+            Path dir = TestCgroups.create(top, layout.dirs());
+            ProcessEvent exec = execIn(dir);
+            assertEquals(ContainerInfo.of(layout.id(), layout.runtime(), layout.podUid()), exec.process().container(),
+                    layout.dirs());
+        }
+        ContainerMetrics after = detector.metrics().containers();
+        assertEquals(6, after.byV1Cgroup() - before.byV1Cgroup(), after.toString());
+    }
+
+    @Test
+    void aHostProcessHasNoContainer() throws Exception {
+        String tag = UUID.randomUUID().toString();
+        Process p = TestProcesses.start(Map.of(TAG, tag), "/bin/sleep", "0.05");
+        TestProcesses.waitFor(p);
+        ProcessEvent exec = SINK.await(e -> e.type() == EventType.EXEC && e.pid() == p.pid(), WAIT).orElseThrow();
+        assertNull(exec.process().container());
+        assertTrue(detector.metrics().containers().notInContainer() > 0);
+    }
+}
