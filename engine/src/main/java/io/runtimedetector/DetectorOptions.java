@@ -39,6 +39,8 @@ import org.slf4j.LoggerFactory;
  *                            an application running several detectors can tell them apart or route them
  * @param attributeContainers whether each process image carries its container ({@code ProcessInfo.container}),
  *                            from the cgroup ids the kernel records and a cache of the cgroup hierarchies
+ * @param containerNames      where the pod and container names come from (the runtime, over CRI: module
+ *                            cri-client); empty: events carry what the cgroup tells only. The detector closes it
  */
 public record DetectorOptions(
         List<String> reportedEnvKeys,
@@ -54,7 +56,8 @@ public record DetectorOptions(
         SinkSettings sinkSettings,
         int outputBufferSize,
         Logger logger,
-        boolean attributeContainers) {
+        boolean attributeContainers,
+        Optional<ContainerNameSource> containerNames) {
 
     /** The pause container of every Kubernetes pod: never interesting. */
     public static final Path ALWAYS_EXCLUDED = Path.of("/pause");
@@ -75,6 +78,7 @@ public record DetectorOptions(
         sinks = List.copyOf(Objects.requireNonNull(sinks, "sinks"));
         Objects.requireNonNull(sinkSettings, "sinkSettings");
         Objects.requireNonNull(logger, "logger");
+        Objects.requireNonNull(containerNames, "containerNames");
 
         for (String key : reportedEnvKeys) {
             if (key.isEmpty() || key.indexOf('=') >= 0 || key.indexOf('\0') >= 0) {
@@ -160,6 +164,7 @@ public record DetectorOptions(
         private int outputBufferSize = DEFAULT_OUTPUT_BUFFER_SIZE;
         private Logger logger = LoggerFactory.getLogger(Detector.class);
         private boolean attributeContainers = true;
+        private ContainerNameSource containerNames;
 
         private Builder() {
         }
@@ -259,10 +264,19 @@ public record DetectorOptions(
             return this;
         }
 
+        /**
+         * Asks {@code source} (e.g. {@code CriNameSource} on the runtime's CRI socket) for the
+         * pod and container names of each container; the detector closes it when it stops.
+         */
+        public Builder containerNames(ContainerNameSource source) {
+            this.containerNames = source;
+            return this;
+        }
+
         public DetectorOptions build() {
             return new DetectorOptions(reportedEnvKeys, envPrefix, minDuration, excludedExecutables, watchedFiles,
                     trackedPids, procfs, trackedCapacity, Optional.ofNullable(actorSystem), sinks, sinkSettings,
-                    outputBufferSize, logger, attributeContainers);
+                    outputBufferSize, logger, attributeContainers, Optional.ofNullable(containerNames));
         }
     }
 }

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +46,7 @@ public final class CgroupTree implements AutoCloseable {
     private final String mountRoot;
     private final Duration removedGrace;
     private final LongSupplier nanoClock;
+    private final Consumer<ContainerInfo> onContainer;
     private final Map<Long, Cgroup> byId = new ConcurrentHashMap<>();
     /** Only the watch thread (and the walk at start, before it) uses these two. */
     private final Map<Path, Long> idsByDir = new ConcurrentHashMap<>();
@@ -63,8 +65,9 @@ public final class CgroupTree implements AutoCloseable {
     public record Cgroup(String path, ContainerInfo container) {
     }
 
-    private CgroupTree(Path mount, String mountRoot, Duration removedGrace, LongSupplier nanoClock)
-            throws IOException {
+    private CgroupTree(Path mount, String mountRoot, Duration removedGrace, LongSupplier nanoClock,
+            Consumer<ContainerInfo> onContainer) throws IOException {
+        this.onContainer = onContainer;
         this.mount = mount;
         this.mountRoot = mountRoot.equals("/") ? "" : mountRoot;
         this.removedGrace = removedGrace;
@@ -82,15 +85,16 @@ public final class CgroupTree implements AutoCloseable {
      * @throws IOException when the mount cannot be read or watched
      */
     public static CgroupTree open(Path mount, String mountRoot, Duration removedGrace) throws IOException {
-        return open(mount, mountRoot, removedGrace, System::nanoTime);
+        return open(mount, mountRoot, removedGrace, System::nanoTime, c -> { });
     }
 
-    static CgroupTree open(Path mount, String mountRoot, Duration removedGrace, LongSupplier nanoClock)
-            throws IOException {
+    /** @param onContainer told of each cgroup that names a container, on the walk's or the watch's thread */
+    static CgroupTree open(Path mount, String mountRoot, Duration removedGrace, LongSupplier nanoClock,
+            Consumer<ContainerInfo> onContainer) throws IOException {
         if (!Files.isDirectory(mount)) {
             throw new NoSuchFileException(mount.toString(), null, "no cgroup hierarchy mounted there");
         }
-        CgroupTree tree = new CgroupTree(mount, mountRoot, removedGrace, nanoClock);
+        CgroupTree tree = new CgroupTree(mount, mountRoot, removedGrace, nanoClock, onContainer);
         try {
             tree.add(mount);
         } catch (UncheckedIOException e) {
@@ -144,7 +148,11 @@ public final class CgroupTree implements AutoCloseable {
                 long id = (Long) Files.getAttribute(next, "unix:ino", LinkOption.NOFOLLOW_LINKS);
                 idsByDir.put(next, id);
                 String path = cgroupPath(next);
-                byId.put(id, new Cgroup(path, CgroupPathParser.parse(path)));
+                Cgroup cgroup = new Cgroup(path, CgroupPathParser.parse(path));
+                byId.put(id, cgroup);
+                if (cgroup.container() != null) {
+                    onContainer.accept(cgroup.container());
+                }
                 try (DirectoryStream<Path> children = Files.newDirectoryStream(next, Files::isDirectory)) {
                     children.forEach(pending::add);
                 }

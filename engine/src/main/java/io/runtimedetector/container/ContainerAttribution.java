@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +49,15 @@ public final class ContainerAttribution implements AutoCloseable {
      * @return attribution over what could be read; a hierarchy that cannot be is logged once and left out
      */
     public static ContainerAttribution open(Path procfs) {
+        return open(procfs, c -> { });
+    }
+
+    /**
+     * @param onContainer told of every cgroup that names a container, those there at start and
+     *                    each one created later, from the watch's thread (it must not block): the
+     *                    moment to ask the runtime for names, before the container's first exec
+     */
+    public static ContainerAttribution open(Path procfs, Consumer<ContainerInfo> onContainer) {
         Path hostRoot = procfs.resolve("1/root");
         Path mountinfo = procfs.resolve("1/mountinfo");
         if (!Files.isReadable(mountinfo) || !Files.isDirectory(hostRoot.resolve("sys"))) {
@@ -61,8 +71,8 @@ public final class ContainerAttribution implements AutoCloseable {
             LOG.warn("cgroup mounts unreadable ({}): events carry no container", e.toString());
             return new ContainerAttribution(null, null);
         }
-        CgroupTree unifiedTree = tree(mounts.unified(), mounts.unifiedRoot());
-        CgroupTree memoryTree = tree(mounts.memoryV1(), mounts.memoryV1Root());
+        CgroupTree unifiedTree = tree(mounts.unified(), mounts.unifiedRoot(), onContainer);
+        CgroupTree memoryTree = tree(mounts.memoryV1(), mounts.memoryV1Root(), onContainer);
         if (unifiedTree == null && memoryTree == null) {
             LOG.warn("no cgroup hierarchy could be read: events carry no container");
         } else {
@@ -73,12 +83,12 @@ public final class ContainerAttribution implements AutoCloseable {
         return new ContainerAttribution(unifiedTree, memoryTree);
     }
 
-    private static CgroupTree tree(Path mount, String mountRoot) {
+    private static CgroupTree tree(Path mount, String mountRoot, Consumer<ContainerInfo> onContainer) {
         if (mount == null) {
             return null;
         }
         try {
-            return CgroupTree.open(mount, mountRoot, REMOVED_GRACE);
+            return CgroupTree.open(mount, mountRoot, REMOVED_GRACE, System::nanoTime, onContainer);
         } catch (IOException e) {
             LOG.warn("cgroup hierarchy {} cannot be followed ({}); it is left out of attribution", mount, e.toString());
             return null;
@@ -101,13 +111,25 @@ public final class ContainerAttribution implements AutoCloseable {
             byV1.increment();
             return v.container();
         }
-        boolean lookedUp = (unifiedId != 0 && unified != null) || (v1Id != 0 && memoryV1 != null);
-        if (lookedUp && u == null && v == null) {
+        if (missing(unifiedId, u, unified) || missing(v1Id, v, memoryV1)) {
             unknown.increment();
         } else {
             none.increment();
         }
         return null;
+    }
+
+    /**
+     * Whether every id the kernel gave is in its hierarchy's cache. A live process' cgroup
+     * exists, so an id that is not there is one whose creation the watch has not applied yet.
+     */
+    public boolean knows(long unifiedId, long v1Id) {
+        return !missing(unifiedId, unifiedId != 0 && unified != null ? unified.get(unifiedId) : null, unified)
+                && !missing(v1Id, v1Id != 0 && memoryV1 != null ? memoryV1.get(v1Id) : null, memoryV1);
+    }
+
+    private static boolean missing(long id, CgroupTree.Cgroup found, CgroupTree tree) {
+        return id != 0 && tree != null && found == null;
     }
 
     /**

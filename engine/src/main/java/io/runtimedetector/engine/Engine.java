@@ -4,6 +4,7 @@ import io.runtimedetector.ContainerMetrics;
 import io.runtimedetector.DetectorMetrics;
 import io.runtimedetector.DetectorOptions;
 import io.runtimedetector.container.ContainerAttribution;
+import io.runtimedetector.container.ContainerNamer;
 import io.runtimedetector.event.ProcessEvent;
 import io.runtimedetector.probe.EventProbe;
 import io.runtimedetector.probe.ProbeCounters;
@@ -50,6 +51,7 @@ public final class Engine {
     private final AtomicInteger liveProcesses = new AtomicInteger();
     private volatile ProcScanner scanner;
     private volatile ContainerAttribution containers = ContainerAttribution.off();
+    private volatile ContainerNamer names = ContainerNamer.off();
 
     public Engine(DetectorOptions options) {
         this.options = options;
@@ -69,9 +71,12 @@ public final class Engine {
         EngineClock clock = EngineClock.fromProc(proc, Clock.systemUTC());
         Executor procExecutor = procExecutor(system);
         // Walked before the first event is handled, so that every cgroup there is already known.
-        containers = options.attributeContainers() ? ContainerAttribution.open(options.procfs())
-                : ContainerAttribution.off();
-        EngineContext ctx = context(options, proc, clock, probe, new EventOutput(output, counters), counters,
+        if (options.attributeContainers()) {
+            names = options.containerNames().map(ContainerNamer::of).orElseGet(ContainerNamer::off);
+            ContainerNamer namer = names;
+            containers = ContainerAttribution.open(options.procfs(), namer::prefetch);
+        }
+        EngineContext ctx = context(options, proc, clock, probe, new EventOutput(output, counters, names), counters,
                 procExecutor, containers);
         ActorRef<SupervisorCommand> supervisor = system.systemActorOf(ProcessSupervisor.create(ctx, liveProcesses),
                 name, ProcessSupervisor.engineDispatcher(system));
@@ -120,13 +125,20 @@ public final class Engine {
 
     private ContainerMetrics containerMetrics() {
         ContainerAttribution c = containers;
+        ContainerNamer n = names;
         return new ContainerMetrics(c.byUnified(), c.byV1(), c.byProc(), c.notInContainer(), c.unknown(),
-                c.cgroupsKnown(), c.rewalks(), 0, 0, 0, 0);
+                c.cgroupsKnown(), c.rewalks(), n.hits(), n.misses(), n.lookups(), n.errors());
     }
 
-    /** Stops following the cgroup hierarchies; once the detector has stopped. */
+    /** Stops following the cgroup hierarchies and closes the name source; once the detector has stopped. */
     public void close() {
         containers.close();
+        if (names.enabled()) {
+            names.close();
+        } else {
+            // Never started, or attribution off: the source the options handed over is still ours to close.
+            options.containerNames().ifPresent(io.runtimedetector.ContainerNameSource::close);
+        }
     }
 
     /**

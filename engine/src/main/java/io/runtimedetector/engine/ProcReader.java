@@ -55,8 +55,7 @@ final class ProcReader {
         List<String> cmdLine = readBytes(dir.resolve("cmdline")).map(ProcReader::splitNul).orElse(List.of());
         EnvSelector.Result envs = readEnviron(dir);
         Status status = readBytes(dir.resolve("status")).map(ProcReader::parseStatus).orElse(Status.UNKNOWN);
-        List<String> cgroups = readBytes(dir.resolve("cgroup"))
-                .map(b -> new String(b, StandardCharsets.UTF_8).lines().toList()).orElse(List.of());
+        List<String> cgroups = cgroupLines(dir);
         if (!isAlive(key)) {
             return ProcSnapshot.gone();
         }
@@ -78,11 +77,17 @@ final class ProcReader {
                 ? readBytes(dir.resolve("cmdline")).map(ProcReader::splitNul).orElse(List.of()) : List.of();
         EnvSelector.Result envs = request.readsEnviron() ? readEnviron(dir)
                 : new EnvSelector.Result(Map.of(), EnvMatch.UNREADABLE);
+        List<String> cgroups = request.cgroup() ? cgroupLines(dir) : List.of();
         if (!isAlive(key)) {
             return ProcSnapshot.gone();
         }
         return new ProcSnapshot(exe, cmdLine, envs.values(), envs.match(), ProcSnapshot.UNKNOWN,
-                ProcSnapshot.UNKNOWN, ProcSnapshot.UNKNOWN, true);
+                ProcSnapshot.UNKNOWN, ProcSnapshot.UNKNOWN, true, cgroups);
+    }
+
+    private List<String> cgroupLines(Path dir) {
+        return readBytes(dir.resolve("cgroup")).map(b -> new String(b, StandardCharsets.UTF_8).lines().toList())
+                .orElse(List.of());
     }
 
     private EnvSelector.Result readEnviron(Path dir) {

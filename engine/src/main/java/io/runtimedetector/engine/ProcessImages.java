@@ -38,7 +38,20 @@ final class ProcessImages {
         var cmdLine = e.has(RawEvent.FLAG_ARGS_TRUNCATED) && !s.cmdLine().isEmpty() ? s.cmdLine() : e.args();
         return new ProcessInfo(e.ppid(), e.uid(), e.nsPid(), e.cgroupId(), exePath, interner.string(e.filename()),
                 interner.list(cmdLine), interner.map(plan.envs(e, s)), clock.startTime(startBootTimeNs),
-                containers.resolve(e.cgroupId(), e.cgroupV1Id()));
+                container(e, s));
+    }
+
+    /** Whether the cgroup cache holds the record's cgroups; if not, /proc/PID/cgroup is read with the fallback. */
+    boolean knowsCgroups(RawEvent e) {
+        return containers.knows(e.cgroupId(), e.cgroupV1Id());
+    }
+
+    /** From the cache; from /proc/PID/cgroup when the cache was behind at the exec and still is. */
+    private ContainerInfo container(RawEvent e, ProcSnapshot s) {
+        if (!s.cgroups().isEmpty() && !containers.knows(e.cgroupId(), e.cgroupV1Id())) {
+            return containers.resolveProcCgroup(s.cgroups());
+        }
+        return containers.resolve(e.cgroupId(), e.cgroupV1Id());
     }
 
     /** The resolved executable: the kernel's, else what the fallback read found. */

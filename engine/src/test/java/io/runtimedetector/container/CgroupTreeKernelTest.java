@@ -46,7 +46,7 @@ class CgroupTreeKernelTest {
         try (TestCgroups cgroups = new TestCgroups()) {
             Path top = cgroups.unified();
             Path before = TestCgroups.create(top, "docker/" + ID);
-            try (CgroupTree tree = CgroupTree.open(mount, "/", Duration.ofSeconds(30), now::get)) {
+            try (CgroupTree tree = CgroupTree.open(mount, "/", Duration.ofSeconds(30), now::get, c -> { })) {
                 CgroupTree.Cgroup walked = tree.get(inode(before));
                 assertNotNull(walked, "a cgroup there at start is walked");
                 assertEquals(TestCgroups.cgroupPath(mount, before), walked.path());

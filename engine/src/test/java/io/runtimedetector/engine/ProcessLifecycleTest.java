@@ -104,7 +104,7 @@ class ProcessLifecycleTest {
     void incompleteRecordWaitsForProcAndHoldsLaterEventsInOrder() {
         ProcessLifecycle l = lifecycle(Duration.ZERO, P);
         l.startExec(P.exec(RawEvent.FLAG_ENV_UNSURE, "/bin/app", "app"), true);
-        assertEquals(List.of(new ProcRequest(true, true, true, false)), host.reads);
+        assertEquals(List.of(new ProcRequest(true, true, true, false, false)), host.reads);
         l.onRaw(P.exit());
         assertTrue(host.emitted.isEmpty(), "the EXIT waits for the EXEC's verdict");
 

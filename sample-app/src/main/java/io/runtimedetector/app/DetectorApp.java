@@ -245,6 +245,7 @@ final class DetectorApp {
                 .trackedPids(options.trackPids())
                 .procfs(options.procPath())
                 .sinks(sinks)
+                .containerNames(CriNames.open(options.cri()).orElse(null))
                 .build();
     }
 
