@@ -20,9 +20,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Real podman containers (runc, cgroupfs): the EXEC of a container's process carries the
- * container id podman inspect shows, with runtime podman, and no pod.
+ * container id podman inspect shows, with runtime podman, and no pod. Not a *KernelTest:
+ * the qemu guests of {@code make test-kernels} have no container runtime.
  */
-class PodmanAttributionKernelTest {
+class PodmanContainersTest {
 
     private static final String TAG = "RDPOD_ID";
     private static final Duration WAIT = KernelTestSupport.patience(Duration.ofSeconds(20));
