@@ -143,7 +143,8 @@ final class Cli {
                             : Optional.empty(),
                     envKeys, List.copyOf(excluded),
                     DurationFlag.parse(minDuration.source(), minDuration.text()),
-                    List.copyOf(triggers), pids, proc(), cri(),
+                    List.copyOf(triggers), pids, proc(),
+                    FlagValues.onOff(single("--containers").source(), single("--containers").text()), cri(),
                     FlagValues.format(format.source(), format.text()),
                     output.isPresent() ? Optional.of(FlagValues.path(output.get().source(), output.get().text()))
                             : Optional.empty(),

@@ -245,7 +245,8 @@ final class DetectorApp {
                 .trackedPids(options.trackPids())
                 .procfs(options.procPath())
                 .sinks(sinks)
-                .containerNames(CriNames.open(options.cri()).orElse(null))
+                .attributeContainers(options.containers())
+                .containerNames(options.containers() ? CriNames.open(options.cri()).orElse(null) : null)
                 .build();
     }
 

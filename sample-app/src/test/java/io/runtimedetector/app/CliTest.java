@@ -32,6 +32,7 @@ class CliTest {
         assertEquals(List.of(), options.openTriggers());
         assertEquals(List.of(), options.trackPids());
         assertEquals(Path.of("/proc"), options.procPath());
+        assertEquals(true, options.containers());
         assertEquals(CriChoice.SEARCH, options.cri());
         assertEquals(OutputFormat.TEXT, options.format());
         assertEquals(Optional.empty(), options.output());
@@ -42,6 +43,10 @@ class CliTest {
     @Test
     void criSocketNoneTurnsNamesOffAndARelativePathIsRefused() throws Exception {
         assertEquals(CriChoice.OFF, parse("--cri-socket=none").cri());
+        assertEquals(false, parse("--containers=off").containers());
+        UsageException onOff = org.junit.jupiter.api.Assertions.assertThrows(UsageException.class,
+                () -> parse("--containers=maybe"));
+        org.junit.jupiter.api.Assertions.assertTrue(onOff.getMessage().contains("--containers"), onOff.getMessage());
         UsageException e = org.junit.jupiter.api.Assertions.assertThrows(UsageException.class,
                 () -> parse("--cri-socket=run/containerd.sock"));
         org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("--cri-socket"), e.getMessage());
@@ -74,7 +79,7 @@ class CliTest {
     private static CliOptions expectedFull() {
         return new CliOptions(Command.RUN, Optional.of("RD_"), List.of("RD_ID", "HOME"),
                 List.of(Path.of("/usr/bin/bash"), Path.of("/bin/sleep")), Duration.ofMillis(250),
-                List.of(Path.of("/etc/passwd"), Path.of("/etc/shadow")), List.of(1, 4242), Path.of("/host/proc"),
+                List.of(Path.of("/etc/passwd"), Path.of("/etc/shadow")), List.of(1, 4242), Path.of("/host/proc"), true,
                 CriChoice.at(Path.of("/run/k3s/containerd/containerd.sock")), OutputFormat.JSON, Optional.of(Path.of("events.jsonl")), "DEBUG", Optional.of(Duration.ofMinutes(2)),
                 Optional.empty(), Optional.empty());
     }
