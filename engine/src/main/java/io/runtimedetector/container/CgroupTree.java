@@ -200,6 +200,12 @@ public final class CgroupTree implements AutoCloseable {
             rewalks.increment();
             LOG.warn("cgroup events on {} overflowed; walking it again", mount);
             add(mount);
+            // Removals were lost with the rest: what is gone now enters its grace period.
+            for (Path known : List.copyOf(idsByDir.keySet())) {
+                if (!Files.isDirectory(known, LinkOption.NOFOLLOW_LINKS)) {
+                    removed(known);
+                }
+            }
             return;
         }
         Path child = dir.resolve((Path) event.context());
@@ -208,10 +214,14 @@ public final class CgroupTree implements AutoCloseable {
                 add(child);
             }
         } else if (event.kind() == StandardWatchEventKinds.ENTRY_DELETE) {
-            Long id = idsByDir.remove(child);
-            if (id != null) {
-                removed.add(new Removed(id, nanoClock.getAsLong() + removedGrace.toNanos()));
-            }
+            removed(child);
+        }
+    }
+
+    private void removed(Path dir) {
+        Long id = idsByDir.remove(dir);
+        if (id != null) {
+            removed.add(new Removed(id, nanoClock.getAsLong() + removedGrace.toNanos()));
         }
     }
 
