@@ -4,7 +4,7 @@ MVN       ?= mvn -B -ntp
 APP_JAR   := sample-app/target/sample-app.jar
 RUN_ARGS  ?= --min-duration 0
 
-.PHONY: deps build image test test-kernels run bench bench-footprint clean manifest
+.PHONY: deps build image test test-kernels run bench bench-footprint bench-attribution clean manifest
 
 deps:
 	@scripts/install-deps.sh
@@ -52,6 +52,12 @@ bench: deps
 # memory idle and in the worst-case storm), which `make bench` also runs last. Needs root.
 bench-footprint: deps
 	bench/footprint.sh
+
+# Container attribution's cost on the worst-case storm (the app with --containers on and
+# off, alternating) and the share of container EXECs attributed without a /proc read
+# (podman containers); writes bench/ATTRIBUTION.md. Needs root, podman; ~5 minutes.
+bench-attribution: deps
+	bench/attribution.sh
 
 # Regenerates deploy/daemonset.yaml, the plain manifest, from the Helm chart
 # deploy/chart/runtime-detector with its default values (deploy's ChartTest fails while

@@ -14,6 +14,9 @@ PACKAGES=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool gcc make maven ope
 # ports, mmdebstrap for the base root filesystem, Debian's JDK 17 for its jmods (jlink),
 # busybox-static for the test's service containers, containerd for the archive's `ctr images import`.
 IMAGE_PACKAGES=(podman runc slirp4netns mmdebstrap busybox-static openjdk-17-jdk-headless containerd)
+# Container attribution's tests: containerd with its CRI plugin, started by the tests with
+# a private config, root, state and socket (the package's own service is not used).
+RUNTIME_PACKAGES=(containerd)
 
 say() { echo "install-deps: $*" >&2; }
 
@@ -40,7 +43,7 @@ if command -v mvn >/dev/null 2>&1; then
 fi
 read -r -a missing <<<"${missing[*]:-}"
 # The image's runtime is Debian's JDK 17, whatever JDK builds the jars.
-for p in "${IMAGE_PACKAGES[@]}"; do
+for p in "${IMAGE_PACKAGES[@]}" "${RUNTIME_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ "${#missing[@]}" -gt 0 ]; then

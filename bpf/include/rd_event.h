@@ -74,6 +74,8 @@ struct rd_event {
 	__u64 ktime_ns;        /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	__u64 start_boottime;  /* task->start_boottime, ns; /proc/PID/stat field 22 in ticks */
 	__u64 cgroup_id;       /* default-hierarchy cgroup: its kernfs node id (the directory's inode) */
+	__u64 cgroup_v1_id;    /* the memory controller's cgroup, the same kind of id: on a hybrid host the
+				* v1 hierarchy where runtimes that leave the unified tree alone place containers */
 	__u32 pid;             /* thread-group id in the detector's PID namespace */
 	__u32 tid;             /* thread that caused the event (EXEC: the thread that called exec) */
 	__u32 ppid;            /* real parent's thread-group id, 0 when not visible */

@@ -206,6 +206,30 @@ static __always_inline __u32 task_tgid_in_ns(struct task_struct *task, __u32 *in
 	return found;
 }
 
+/*
+ * The id of the task's cgroup in the memory controller's hierarchy. On a hybrid host the
+ * unified tree may hold nothing but the root for a container, while every runtime places
+ * it in the v1 memory hierarchy; the index of the controller comes from the kernel's
+ * BTF, as it differs between kernel configurations.
+ */
+static __always_inline __u64 memory_cgroup_id(struct task_struct *task)
+{
+	struct cgroup_subsys_state *css = NULL;
+	struct css_set *cgroups;
+	int ssid;
+
+	if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
+		return 0;
+	ssid = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	cgroups = BPF_CORE_READ(task, cgroups);
+	if (!cgroups || ssid < 0 || ssid >= bpf_core_enum_value(enum cgroup_subsys_id, CGROUP_SUBSYS_COUNT))
+		return 0;
+	bpf_core_read(&css, sizeof(css), &cgroups->subsys[ssid]);
+	if (!css)
+		return 0;
+	return BPF_CORE_READ(css, cgroup, kn, id);
+}
+
 static __always_inline void fill_common(struct rd_event *e, struct task_struct *task,
 					__u32 type, __u32 pid, __u32 ns_pid)
 {
@@ -215,6 +239,7 @@ static __always_inline void fill_common(struct rd_event *e, struct task_struct *
 	e->start_boottime = BPF_CORE_READ(task, group_leader, start_boottime);
 	/* What /sys/fs/cgroup/<path> has as its inode number, and what cgroup-aware tools key on. */
 	e->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	e->cgroup_v1_id = memory_cgroup_id(task);
 	e->pid = pid;
 	e->tid = BPF_CORE_READ(task, pid);
 	e->ppid = task_tgid_in_ns(BPF_CORE_READ(task, real_parent), NULL);

@@ -59,7 +59,7 @@ toYaml, which quotes an argument only where YAML needs it.
 */}}
 {{- define "runtime-detector.args" -}}
 {{- $args := list }}
-{{- $single := list (list "format" .Values.format) (list "min-duration" .Values.minDuration) (list "stats-interval" .Values.statsInterval) (list "env-prefix" .Values.envPrefix) }}
+{{- $single := list (list "format" .Values.format) (list "min-duration" .Values.minDuration) (list "stats-interval" .Values.statsInterval) (list "env-prefix" .Values.envPrefix) (list "cri-socket" .Values.containerNames.criSocket) }}
 {{- range $single }}
 {{- if include "runtime-detector.isSet" (index . 1) }}
 {{- $args = append $args (printf "--%s=%v" (index . 0) (index . 1)) }}

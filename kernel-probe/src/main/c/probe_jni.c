@@ -646,6 +646,7 @@ JNIEXPORT jintArray JNICALL Java_io_runtimedetector_probe_NativeProbe_layout(JNI
 		__builtin_offsetof(struct rd_event, ktime_ns),
 		__builtin_offsetof(struct rd_event, start_boottime),
 		__builtin_offsetof(struct rd_event, cgroup_id),
+		__builtin_offsetof(struct rd_event, cgroup_v1_id),
 		__builtin_offsetof(struct rd_event, pid),
 		__builtin_offsetof(struct rd_event, tid),
 		__builtin_offsetof(struct rd_event, ppid),

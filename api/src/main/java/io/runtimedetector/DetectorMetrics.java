@@ -37,6 +37,7 @@ import java.util.stream.Collectors;
  *                          "bounded-loop"; "" before start)
  * @param execRecordBytes   average size of an EXEC record out of the ring buffer
  * @param exitRecordBytes   average size of an EXIT record out of the ring buffer
+ * @param containers        attribution of processes to containers and pods
  */
 public record DetectorMetrics(
         Map<EventType, Long> rawEvents,
@@ -65,9 +66,26 @@ public record DetectorMetrics(
         long readerQueueFullWaits,
         String programVariant,
         double execRecordBytes,
-        double exitRecordBytes) {
+        double exitRecordBytes,
+        ContainerMetrics containers) {
+
+    /** Metrics without container attribution. */
+    public DetectorMetrics(Map<EventType, Long> rawEvents, Map<EventType, Long> emitted,
+            Map<FilterReason, Long> filtered, long kernelLost, long trackOverflows, long decodeErrors,
+            long procReadErrors, long envUnreadable, long pendingDropped, long outputDropped, long sinkDropped,
+            long lostExits, int liveProcesses, long execProcReads, long procExeReads, long procEnvValueReads,
+            long procEnvPrefixReads, long procCmdlineReads, long procAliveChecks, long internalErrors,
+            int readerQueueCapacity, int readerQueueDepth, int readerQueueHighWater, long readerQueueFullWaits,
+            String programVariant, double execRecordBytes, double exitRecordBytes) {
+        this(rawEvents, emitted, filtered, kernelLost, trackOverflows, decodeErrors, procReadErrors, envUnreadable,
+                pendingDropped, outputDropped, sinkDropped, lostExits, liveProcesses, execProcReads, procExeReads,
+                procEnvValueReads, procEnvPrefixReads, procCmdlineReads, procAliveChecks, internalErrors,
+                readerQueueCapacity, readerQueueDepth, readerQueueHighWater, readerQueueFullWaits, programVariant,
+                execRecordBytes, exitRecordBytes, ContainerMetrics.NONE);
+    }
 
     public DetectorMetrics {
+        containers = containers == null ? ContainerMetrics.NONE : containers;
         rawEvents = Map.copyOf(rawEvents);
         emitted = Map.copyOf(emitted);
         filtered = Map.copyOf(filtered);
@@ -110,7 +128,8 @@ public record DetectorMetrics(
                 + " high_water=" + readerQueueHighWater + " full_waits=" + readerQueueFullWaits + "}"
                 + " program=" + (programVariant.isEmpty() ? "-" : programVariant)
                 + String.format(java.util.Locale.ROOT, " record_bytes{exec=%.0f exit=%.0f}", execRecordBytes,
-                        exitRecordBytes);
+                        exitRecordBytes)
+                + " " + containers.summary();
     }
 
     private static <E extends Enum<E>> String line(Map<E, Long> counts, E[] order) {

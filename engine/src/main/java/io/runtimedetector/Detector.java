@@ -294,6 +294,7 @@ public final class Detector implements AutoCloseable {
         if (p != null) {
             p.close(); // after a probe failure nothing else closes it
         }
+        engine.close();
         if (failure != null) {
             log.error("the detector stopped on an error: {}", failure.getMessage());
         }

@@ -37,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * @param outputBufferSize    events held between the engine and its consumers; past it they are dropped and counted
  * @param logger              the SLF4J logger the detector writes its own lines to (attach, stop, failures), so that
  *                            an application running several detectors can tell them apart or route them
+ * @param attributeContainers whether each process image carries its container ({@code ProcessInfo.container}),
+ *                            from the cgroup ids the kernel records and a cache of the cgroup hierarchies
+ * @param containerNames      where the pod and container names come from (the runtime, over CRI: module
+ *                            cri-client); empty: events carry what the cgroup tells only. The detector closes it
  */
 public record DetectorOptions(
         List<String> reportedEnvKeys,
@@ -51,7 +55,9 @@ public record DetectorOptions(
         List<EventSink> sinks,
         SinkSettings sinkSettings,
         int outputBufferSize,
-        Logger logger) {
+        Logger logger,
+        boolean attributeContainers,
+        Optional<ContainerNameSource> containerNames) {
 
     /** The pause container of every Kubernetes pod: never interesting. */
     public static final Path ALWAYS_EXCLUDED = Path.of("/pause");
@@ -72,6 +78,7 @@ public record DetectorOptions(
         sinks = List.copyOf(Objects.requireNonNull(sinks, "sinks"));
         Objects.requireNonNull(sinkSettings, "sinkSettings");
         Objects.requireNonNull(logger, "logger");
+        Objects.requireNonNull(containerNames, "containerNames");
 
         for (String key : reportedEnvKeys) {
             if (key.isEmpty() || key.indexOf('=') >= 0 || key.indexOf('\0') >= 0) {
@@ -140,7 +147,7 @@ public record DetectorOptions(
      * Defaults: no environment reported, no prefix filter (every process), 1 s minimum
      * duration, only {@code /pause} excluded, no watched files, {@code /proc}, 131072
      * tracked processes, an actor system of its own, no sinks, {@link SinkSettings#defaults()}, the
-     * {@code io.runtimedetector.Detector} logger.
+     * {@code io.runtimedetector.Detector} logger, containers attributed.
      */
     public static final class Builder {
         private final List<String> reportedEnvKeys = new ArrayList<>();
@@ -156,6 +163,8 @@ public record DetectorOptions(
         private SinkSettings sinkSettings = SinkSettings.defaults();
         private int outputBufferSize = DEFAULT_OUTPUT_BUFFER_SIZE;
         private Logger logger = LoggerFactory.getLogger(Detector.class);
+        private boolean attributeContainers = true;
+        private ContainerNameSource containerNames;
 
         private Builder() {
         }
@@ -246,10 +255,28 @@ public record DetectorOptions(
             return logger(LoggerFactory.getLogger(name));
         }
 
+        /**
+         * Whether events carry the container and pod of their process (default true): the
+         * cgroup hierarchies are walked at start and watched with inotify while the detector runs.
+         */
+        public Builder attributeContainers(boolean attribute) {
+            this.attributeContainers = attribute;
+            return this;
+        }
+
+        /**
+         * Asks {@code source} (e.g. {@code CriNameSource} on the runtime's CRI socket) for the
+         * pod and container names of each container; the detector closes it when it stops.
+         */
+        public Builder containerNames(ContainerNameSource source) {
+            this.containerNames = source;
+            return this;
+        }
+
         public DetectorOptions build() {
             return new DetectorOptions(reportedEnvKeys, envPrefix, minDuration, excludedExecutables, watchedFiles,
                     trackedPids, procfs, trackedCapacity, Optional.ofNullable(actorSystem), sinks, sinkSettings,
-                    outputBufferSize, logger);
+                    outputBufferSize, logger, attributeContainers, Optional.ofNullable(containerNames));
         }
     }
 }

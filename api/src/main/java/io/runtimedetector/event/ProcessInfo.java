@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * What is known about a process image. Fields that could not be read (the process was
- * already gone, /proc denied it) are empty strings, empty collections or 0, never null.
+ * already gone, /proc denied it) are empty strings, empty collections or 0, never null;
+ * only {@code container} is null, for a process outside any container.
  *
  * @param ppid         parent pid in the detector's PID namespace, 0 when unknown
  * @param uid          real user id, -1 when unknown
@@ -18,6 +19,8 @@ import java.util.Map;
  * @param cmdLine      argv
  * @param envs         the requested environment variables present in the process, and only those
  * @param startTime    wall-clock start of the process
+ * @param container    the container the process runs in; null for a process that is not in one
+ *                     (or whose cgroup could not be attributed)
  */
 public record ProcessInfo(
         int ppid,
@@ -28,7 +31,14 @@ public record ProcessInfo(
         String exeLink,
         List<String> cmdLine,
         Map<String, String> envs,
-        Instant startTime) {
+        Instant startTime,
+        ContainerInfo container) {
+
+    /** A process outside any container, or not attributed. */
+    public ProcessInfo(int ppid, int uid, int containerPid, long cgroupId, String exePath, String exeLink,
+            List<String> cmdLine, Map<String, String> envs, Instant startTime) {
+        this(ppid, uid, containerPid, cgroupId, exePath, exeLink, cmdLine, envs, startTime, null);
+    }
 
     public ProcessInfo {
         exePath = exePath == null ? "" : exePath;
@@ -36,5 +46,11 @@ public record ProcessInfo(
         cmdLine = cmdLine == null ? List.of() : List.copyOf(cmdLine);
         envs = envs == null ? Map.of() : Map.copyOf(envs);
         startTime = startTime == null ? Instant.EPOCH : startTime;
+    }
+
+    /** The same image in another container (or none); used to add the runtime's names. */
+    public ProcessInfo withContainer(ContainerInfo newContainer) {
+        return new ProcessInfo(ppid, uid, containerPid, cgroupId, exePath, exeLink, cmdLine, envs, startTime,
+                newContainer);
     }
 }

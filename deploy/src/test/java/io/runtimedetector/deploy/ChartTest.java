@@ -175,6 +175,27 @@ class ChartTest {
                 podMetadata.get("annotations"));
     }
 
+    /** Container names are off by default; a CRI socket turns them on: a flag, and the socket mounted read-only. */
+    @Test
+    void aCriSocketIsMountedAtItsOwnPathAndPassedAsAFlag() {
+        Map<String, Object> byDefault = Chart.container(Chart.daemonSet(Chart.render(Map.of())));
+        List<Map<String, Object>> defaultMounts = cast(byDefault.get("volumeMounts"));
+        assertFalse(defaultMounts.stream().anyMatch(m -> "cri-socket".equals(m.get("name"))), defaultMounts.toString());
+
+        String socket = "/run/containerd/containerd.sock";
+        Map<String, Object> daemonSet = Chart.daemonSet(Chart.render(Map.of("containerNames.criSocket", socket)));
+        Map<String, Object> container = Chart.container(daemonSet);
+        List<String> args = cast(container.get("args"));
+        assertEquals(List.of("--format=json", "--min-duration=1s", "--stats-interval=5m", "--cri-socket=" + socket),
+                args);
+        List<Map<String, Object>> mounts = cast(container.get("volumeMounts"));
+        assertEquals(Map.of("name", "cri-socket", "mountPath", socket, "readOnly", true),
+                mounts.get(mounts.size() - 1));
+        List<Map<String, Object>> volumes = cast(podSpec(daemonSet).get("volumes"));
+        assertEquals(Map.of("name", "cri-socket", "hostPath", Map.of("path", socket, "type", "Socket")),
+                volumes.get(volumes.size() - 1));
+    }
+
     @Test
     void aReleaseNotNamedAfterTheChartPrefixesIt() {
         String render = new Helm(Chart.directory()).template().withName("edge").withNamespace("observability").call();

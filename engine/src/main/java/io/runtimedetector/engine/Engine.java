@@ -1,7 +1,10 @@
 package io.runtimedetector.engine;
 
+import io.runtimedetector.ContainerMetrics;
 import io.runtimedetector.DetectorMetrics;
 import io.runtimedetector.DetectorOptions;
+import io.runtimedetector.container.ContainerAttribution;
+import io.runtimedetector.container.ContainerNamer;
 import io.runtimedetector.event.ProcessEvent;
 import io.runtimedetector.probe.EventProbe;
 import io.runtimedetector.probe.ProbeCounters;
@@ -47,6 +50,8 @@ public final class Engine {
     private final EngineCounters counters = new EngineCounters();
     private final AtomicInteger liveProcesses = new AtomicInteger();
     private volatile ProcScanner scanner;
+    private volatile ContainerAttribution containers = ContainerAttribution.off();
+    private volatile ContainerNamer names = ContainerNamer.off();
 
     public Engine(DetectorOptions options) {
         this.options = options;
@@ -65,8 +70,14 @@ public final class Engine {
                 new EnvSelector(new HashSet<>(options.reportedEnvKeys()), options.envPrefix()), counters);
         EngineClock clock = EngineClock.fromProc(proc, Clock.systemUTC());
         Executor procExecutor = procExecutor(system);
-        EngineContext ctx = context(options, proc, clock, probe, new EventOutput(output, counters), counters,
-                procExecutor);
+        // Walked before the first event is handled, so that every cgroup there is already known.
+        if (options.attributeContainers()) {
+            names = options.containerNames().map(ContainerNamer::of).orElseGet(ContainerNamer::off);
+            ContainerNamer namer = names;
+            containers = ContainerAttribution.open(options.procfs(), namer::prefetch);
+        }
+        EngineContext ctx = context(options, proc, clock, probe, new EventOutput(output, counters, names), counters,
+                procExecutor, containers);
         ActorRef<SupervisorCommand> supervisor = system.systemActorOf(ProcessSupervisor.create(ctx, liveProcesses),
                 name, ProcessSupervisor.engineDispatcher(system));
 
@@ -109,7 +120,25 @@ public final class Engine {
                 counters.execProcReadCount(), counters.procExeReadCount(), counters.procEnvValueReadCount(),
                 counters.procEnvPrefixReadCount(), counters.procCmdlineReadCount(), counters.procAliveCheckCount(),
                 counters.internalErrorCount(), queue.capacity(), queue.depth(), queue.highWater(), queue.fullWaits(),
-                programVariant, records.averageExecBytes(), records.averageExitBytes());
+                programVariant, records.averageExecBytes(), records.averageExitBytes(), containerMetrics());
+    }
+
+    private ContainerMetrics containerMetrics() {
+        ContainerAttribution c = containers;
+        ContainerNamer n = names;
+        return new ContainerMetrics(c.byUnified(), c.byV1(), c.byProc(), c.notInContainer(), c.unknown(),
+                c.cgroupsKnown(), c.rewalks(), n.hits(), n.misses(), n.lookups(), n.errors());
+    }
+
+    /** Stops following the cgroup hierarchies and closes the name source; once the detector has stopped. */
+    public void close() {
+        containers.close();
+        if (names.enabled()) {
+            names.close();
+        } else {
+            // Never started, or attribution off: the source the options handed over is still ours to close.
+            options.containerNames().ifPresent(io.runtimedetector.ContainerNameSource::close);
+        }
     }
 
     /**
@@ -132,7 +161,7 @@ public final class Engine {
 
     /** Everything the supervisor and its children share, from the detector's options. */
     static EngineContext context(DetectorOptions options, ProcReader proc, EngineClock clock, EventProbe probe,
-            EventOutput output, EngineCounters counters, Executor procExecutor) {
+            EventOutput output, EngineCounters counters, Executor procExecutor, ContainerAttribution containers) {
         ExecFilter filter = new ExecFilter(
                 options.excludedExecutables().stream().map(Path::toString).collect(Collectors.toSet()),
                 !options.envPrefix().isEmpty(), counters);
@@ -140,7 +169,7 @@ public final class Engine {
                 !options.envPrefix().isEmpty());
         ProcessLifecycle.Rules rules = new ProcessLifecycle.Rules(options.minDuration(), PENDING_LIMIT,
                 options.watchedFiles().stream().map(Path::toString).toList(), filter, plan,
-                new ProcessImages(clock, plan), counters);
+                new ProcessImages(clock, plan, containers), counters);
         ProcIo procIo = new ProcIo(proc, probe, procExecutor, counters,
                 options.procfs().equals(DetectorOptions.DEFAULT_PROCFS));
         return new EngineContext(rules, procIo, probe, output, counters);

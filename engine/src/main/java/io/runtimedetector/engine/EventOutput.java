@@ -1,5 +1,6 @@
 package io.runtimedetector.engine;
 
+import io.runtimedetector.container.ContainerNamer;
 import io.runtimedetector.event.ProcessEvent;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.QueueOfferResult;
@@ -17,13 +18,21 @@ final class EventOutput {
 
     private final BoundedSourceQueue<ProcessEvent> queue;
     private final EngineCounters counters;
+    private final ContainerNamer names;
 
     EventOutput(BoundedSourceQueue<ProcessEvent> queue, EngineCounters counters) {
-        this.queue = queue;
-        this.counters = counters;
+        this(queue, counters, ContainerNamer.off());
     }
 
-    void emit(ProcessEvent event) {
+    /** @param names the runtime's names, added to each event as it leaves: the last moment, never a wait */
+    EventOutput(BoundedSourceQueue<ProcessEvent> queue, EngineCounters counters, ContainerNamer names) {
+        this.queue = queue;
+        this.counters = counters;
+        this.names = names;
+    }
+
+    void emit(ProcessEvent unnamed) {
+        ProcessEvent event = names.named(unnamed);
         QueueOfferResult result = queue.offer(event);
         if (result.isEnqueued()) {
             counters.emitted(event.type());

@@ -7,9 +7,10 @@ import io.runtimedetector.probe.RawEvent;
  *
  * @param trackFull the kernel could not track the child: no FILE_OPEN or EXIT will come
  */
-record ForkFacts(long ktimeNs, int ppid, int uid, int nsPid, long cgroupId, boolean trackFull) {
+record ForkFacts(long ktimeNs, int ppid, int uid, int nsPid, long cgroupId, long cgroupV1Id, boolean trackFull) {
 
     static ForkFacts of(RawEvent e) {
-        return new ForkFacts(e.ktimeNs(), e.ppid(), e.uid(), e.nsPid(), e.cgroupId(), e.has(RawEvent.FLAG_TRACK_FULL));
+        return new ForkFacts(e.ktimeNs(), e.ppid(), e.uid(), e.nsPid(), e.cgroupId(), e.cgroupV1Id(),
+                e.has(RawEvent.FLAG_TRACK_FULL));
     }
 }

@@ -58,7 +58,7 @@ final class ProcIo {
                 String resolved = resolved(execPath);
                 if (!resolved.isEmpty()) {
                     return new ProcSnapshot(resolved, s.cmdLine(), s.envs(), s.envMatch(), s.ppid(), s.uid(),
-                            s.nsPid(), s.alive());
+                            s.nsPid(), s.alive(), s.cgroups());
                 }
             }
             return s;

@@ -41,7 +41,7 @@ final class ProcReader {
     }
 
     /**
-     * Reads exe, cmdline, environ and status, then checks that the pid still belongs to
+     * Reads exe, cmdline, environ, status and cgroup, then checks that the pid still belongs to
      * {@code key}: if it does not, what was read may be another process' and is discarded.
      * For the start-up scan and processes followed on request.
      */
@@ -55,10 +55,12 @@ final class ProcReader {
         List<String> cmdLine = readBytes(dir.resolve("cmdline")).map(ProcReader::splitNul).orElse(List.of());
         EnvSelector.Result envs = readEnviron(dir);
         Status status = readBytes(dir.resolve("status")).map(ProcReader::parseStatus).orElse(Status.UNKNOWN);
+        List<String> cgroups = cgroupLines(dir);
         if (!isAlive(key)) {
             return ProcSnapshot.gone();
         }
-        return new ProcSnapshot(exe, cmdLine, envs.values(), envs.match(), status.ppid, status.uid, status.nsPid, true);
+        return new ProcSnapshot(exe, cmdLine, envs.values(), envs.match(), status.ppid, status.uid, status.nsPid, true,
+                cgroups);
     }
 
     /**
@@ -75,11 +77,17 @@ final class ProcReader {
                 ? readBytes(dir.resolve("cmdline")).map(ProcReader::splitNul).orElse(List.of()) : List.of();
         EnvSelector.Result envs = request.readsEnviron() ? readEnviron(dir)
                 : new EnvSelector.Result(Map.of(), EnvMatch.UNREADABLE);
+        List<String> cgroups = request.cgroup() ? cgroupLines(dir) : List.of();
         if (!isAlive(key)) {
             return ProcSnapshot.gone();
         }
         return new ProcSnapshot(exe, cmdLine, envs.values(), envs.match(), ProcSnapshot.UNKNOWN,
-                ProcSnapshot.UNKNOWN, ProcSnapshot.UNKNOWN, true);
+                ProcSnapshot.UNKNOWN, ProcSnapshot.UNKNOWN, true, cgroups);
+    }
+
+    private List<String> cgroupLines(Path dir) {
+        return readBytes(dir.resolve("cgroup")).map(b -> new String(b, StandardCharsets.UTF_8).lines().toList())
+                .orElse(List.of());
     }
 
     private EnvSelector.Result readEnviron(Path dir) {

@@ -15,6 +15,8 @@ import java.util.Map;
  * @param uid      real uid from /proc/PID/status
  * @param nsPid    last NSpid field of /proc/PID/status: the pid in the innermost namespace
  * @param alive    the pid still belonged to the process after the read
+ * @param cgroups  lines of /proc/PID/cgroup: read by the start-up scan only, whose processes
+ *                 the kernel never reported with their cgroup ids
  */
 record ProcSnapshot(
         String exePath,
@@ -24,13 +26,21 @@ record ProcSnapshot(
         int ppid,
         int uid,
         int nsPid,
-        boolean alive) {
+        boolean alive,
+        List<String> cgroups) {
 
     static final int UNKNOWN = -1;
     private static final ProcSnapshot GONE =
             new ProcSnapshot("", List.of(), Map.of(), EnvMatch.UNREADABLE, UNKNOWN, UNKNOWN, UNKNOWN, false);
 
+    /** A snapshot without the cgroup lines: fallback reads after an EXEC, which came with the ids. */
+    ProcSnapshot(String exePath, List<String> cmdLine, Map<String, String> envs, EnvMatch envMatch, int ppid,
+            int uid, int nsPid, boolean alive) {
+        this(exePath, cmdLine, envs, envMatch, ppid, uid, nsPid, alive, List.of());
+    }
+
     ProcSnapshot {
+        cgroups = List.copyOf(cgroups);
         cmdLine = List.copyOf(cmdLine);
         envs = Map.copyOf(envs);
     }

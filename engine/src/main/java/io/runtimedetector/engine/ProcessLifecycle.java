@@ -366,6 +366,9 @@ final class ProcessLifecycle {
     /** @return whether /proc is being read for what the kernel's record lacks */
     private boolean fallBackFor(RawEvent e, boolean envCheck, boolean first) {
         ProcRequest request = rules.plan().needs(e, envCheck);
+        if (!rules.images().knowsCgroups(e)) {
+            request = request.withCgroup();
+        }
         if (!request.readsAnything()) {
             return false;
         }

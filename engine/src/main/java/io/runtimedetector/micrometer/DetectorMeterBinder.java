@@ -95,6 +95,25 @@ public final class DetectorMeterBinder implements MeterBinder {
                 "type", "exec");
         gauge(registry, "record.bytes", "Average size of a ring-buffer record", DetectorMetrics::exitRecordBytes,
                 "type", "exit");
+        String attributed = "Process images attributed to a container, by where the cgroup was read";
+        counter(registry, "container.attributed", attributed, m -> m.containers().byUnifiedCgroup(), "by", "unified");
+        counter(registry, "container.attributed", attributed, m -> m.containers().byV1Cgroup(), "by", "v1");
+        counter(registry, "container.attributed", attributed, m -> m.containers().byProcRead(), "by", "proc");
+        counter(registry, "container.none", "Process images whose cgroups name no container",
+                m -> m.containers().notInContainer());
+        counter(registry, "container.unknown.cgroup", "Process images whose cgroup ids were not in the cache",
+                m -> m.containers().unknownCgroup());
+        gauge(registry, "cgroups.known", "Cgroups in the id to path cache, recently removed ones included",
+                m -> m.containers().cgroupsKnown());
+        counter(registry, "cgroup.rewalks", "Times the cgroup watch overflowed and a hierarchy was walked again",
+                m -> m.containers().cgroupRewalks());
+        String names = "Events of a container as they left: with the runtime's names (hit) or without (miss)";
+        counter(registry, "container.names", names, m -> m.containers().nameHits(), "result", "hit");
+        counter(registry, "container.names", names, m -> m.containers().nameMisses(), "result", "miss");
+        counter(registry, "cri.lookups", "Lookups of container names sent to the container runtime",
+                m -> m.containers().nameLookups());
+        counter(registry, "cri.errors", "Lookups of container names that failed (socket missing or silent, errors)",
+                m -> m.containers().nameErrors());
         // A state set: 1 for the variant the kernel runs, 0 for the others (all 0 before start).
         for (BpfVariant variant : List.of(BpfVariant.BPF_LOOP, BpfVariant.BOUNDED_LOOP)) {
             gauge(registry, "program", "The build of the eBPF programs the kernel runs: 1 for the one loaded",

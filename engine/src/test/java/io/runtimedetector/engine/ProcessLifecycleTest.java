@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.runtimedetector.FilterReason;
+import io.runtimedetector.container.ContainerAttribution;
 import io.runtimedetector.event.EventType;
 import io.runtimedetector.event.ProcessEvent;
 import io.runtimedetector.event.ProcessInfo;
@@ -37,7 +38,7 @@ class ProcessLifecycleTest {
         ExecFilter filter = new ExecFilter(Set.of("/usr/bin/python3"), true, counters);
         FallbackPlan plan = FallbackPlan.of(List.of("TEAM"), List.of("TEAM"), true);
         ProcessLifecycle.Rules rules = new ProcessLifecycle.Rules(minDuration, 4, List.of("/etc/app.conf"), filter,
-                plan, new ProcessImages(clock, plan), counters);
+                plan, new ProcessImages(clock, plan, ContainerAttribution.off()), counters);
         ProcessLifecycle l = new ProcessLifecycle(rules, host, p.pid(), p.startBootTimeNs());
         host.lifecycle = l;
         return l;
@@ -142,7 +143,7 @@ class ProcessLifecycleTest {
     void incompleteRecordWaitsForProcAndHoldsLaterEventsInOrder() {
         ProcessLifecycle l = lifecycle(Duration.ZERO, P);
         l.startExec(P.exec(RawEvent.FLAG_ENV_UNSURE, "/bin/app", "app"), true);
-        assertEquals(List.of(new ProcRequest(true, true, true, false)), host.reads);
+        assertEquals(List.of(new ProcRequest(true, true, true, false, false)), host.reads);
         l.onRaw(P.exit());
         assertTrue(host.emitted.isEmpty(), "the EXIT waits for the EXEC's verdict");
 
@@ -176,7 +177,7 @@ class ProcessLifecycleTest {
     @Test
     void forkIsTheParentsImageEvenWhenTheChildExecsAtOnce() {
         ProcessLifecycle l = lifecycle(Duration.ZERO, CHILD);
-        l.startFork(new ForkFacts(0, 42, 33, 43, 77, false));
+        l.startFork(new ForkFacts(0, 42, 33, 43, 77, 0, false));
         l.onRaw(completeExec(CHILD, "/usr/bin/curl", "curl"));
         assertTrue(host.emitted.isEmpty(), "held until the parent's image comes");
 
@@ -195,7 +196,7 @@ class ProcessLifecycleTest {
     @Test
     void childOfADroppedParentIsDroppedForTheSameReason() {
         ProcessLifecycle l = lifecycle(Duration.ZERO, CHILD);
-        l.startFork(new ForkFacts(0, 42, 33, 43, 77, false));
+        l.startFork(new ForkFacts(0, 42, 33, 43, 77, 0, false));
         l.onRaw(CHILD.exit());
         l.onParentDropped(FilterReason.EXCLUDED_EXE);
         assertTrue(host.emitted.isEmpty());

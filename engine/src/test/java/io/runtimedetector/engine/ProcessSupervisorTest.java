@@ -78,7 +78,7 @@ class ProcessSupervisorTest {
         out.request(64);
         EngineContext ctx = Engine.context(DetectorOptions.builder().minDuration(minDuration).procfs(procRoot).build(),
                 proc, clock, probe, new EventOutput(output.first(), counters), counters,
-                Engine.procExecutor(kit.system()));
+                Engine.procExecutor(kit.system()), io.runtimedetector.container.ContainerAttribution.off());
         ActorRef<SupervisorCommand> supervisor = kit.spawn(ProcessSupervisor.create(ctx, live, LOSS_CHECK));
         supervisor.tell(new SupervisorCommand.StreamInit(acks.getRef()));
         acks.expectMessage(SupervisorCommand.StreamAck.INSTANCE);

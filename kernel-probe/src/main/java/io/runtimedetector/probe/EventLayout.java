@@ -21,18 +21,19 @@ final class EventLayout {
     static final int KTIME_NS = 8;
     static final int START_BOOTTIME = 16;
     static final int CGROUP_ID = 24;
-    static final int PID = 32;
-    static final int TID = 36;
-    static final int PPID = 40;
-    static final int NS_PID = 44;
-    static final int UID = 48;
-    static final int EXIT_CODE = 52;
-    static final int WATCH_ID = 56;
-    static final int FILENAME_LEN = 60;
-    static final int ARGS_LEN = 62;
-    static final int EXE_LEN = 64;
-    static final int ENVS_LEN = 66;
-    static final int COMM = 68;
+    static final int CGROUP_V1_ID = 32;
+    static final int PID = 40;
+    static final int TID = 44;
+    static final int PPID = 48;
+    static final int NS_PID = 52;
+    static final int UID = 56;
+    static final int EXIT_CODE = 60;
+    static final int WATCH_ID = 64;
+    static final int FILENAME_LEN = 68;
+    static final int ARGS_LEN = 70;
+    static final int EXE_LEN = 72;
+    static final int ENVS_LEN = 74;
+    static final int COMM = 76;
     static final int DATA = COMM + COMM_LEN;
 
     static final int HDR_SIZE = DATA;
@@ -47,7 +48,7 @@ final class EventLayout {
 
     /** The same order as probe_jni.c's layout(). */
     static int[] expected() {
-        return new int[] {MAX_SIZE, HDR_SIZE, TYPE, FLAGS, KTIME_NS, START_BOOTTIME, CGROUP_ID, PID, TID, PPID,
+        return new int[] {MAX_SIZE, HDR_SIZE, TYPE, FLAGS, KTIME_NS, START_BOOTTIME, CGROUP_ID, CGROUP_V1_ID, PID, TID, PPID,
             NS_PID, UID, EXIT_CODE, WATCH_ID, FILENAME_LEN, ARGS_LEN, EXE_LEN, ENVS_LEN, COMM, DATA, COUNTERS,
             RECORD_MAX};
     }

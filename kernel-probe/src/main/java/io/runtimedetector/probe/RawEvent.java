@@ -28,6 +28,8 @@ import java.util.Map;
  * @param envs            EXEC only: the values of the requested environment variables the
  *                        kernel found; complete only with {@link #FLAG_ENVS_COMPLETE}
  * @param cgroupId        id of the process' default-hierarchy cgroup, 0 when unknown
+ * @param cgroupV1Id      id of the process' cgroup in the v1 memory hierarchy (on a host with
+ *                        v1 hierarchies; else the memory controller's v2 cgroup), 0 when unknown
  */
 public record RawEvent(
         RawEventType type,
@@ -46,7 +48,8 @@ public record RawEvent(
         List<String> args,
         String exePath,
         Map<String, String> envs,
-        long cgroupId) {
+        long cgroupId,
+        long cgroupV1Id) {
 
     public static final int FLAG_ENV_MATCH = 1;
     public static final int FLAG_ENV_UNSURE = 1 << 1;
@@ -65,6 +68,14 @@ public record RawEvent(
     /** The executable was unlinked after it was started; {@code exePath} ends in " (deleted)" as in /proc. */
     public static final int FLAG_EXE_DELETED = 1 << 11;
 
+    /** An event without a v1 cgroup id: synthetic events, hosts without v1 hierarchies. */
+    public RawEvent(RawEventType type, int flags, long ktimeNs, long startBootTimeNs, int pid, int tid, int ppid,
+            int nsPid, int uid, int exitStatus, int watchId, String comm, String filename, List<String> args,
+            String exePath, Map<String, String> envs, long cgroupId) {
+        this(type, flags, ktimeNs, startBootTimeNs, pid, tid, ppid, nsPid, uid, exitStatus, watchId, comm, filename,
+                args, exePath, envs, cgroupId, 0);
+    }
+
     public RawEvent {
         args = List.copyOf(args);
         exePath = exePath == null ? "" : exePath;
@@ -74,7 +85,7 @@ public record RawEvent(
     /** The same event with the kernel's view of the new image, for synthetic events. */
     public RawEvent withImage(String resolvedExePath, Map<String, String> envValues, int extraFlags) {
         return new RawEvent(type, flags | extraFlags, ktimeNs, startBootTimeNs, pid, tid, ppid, nsPid, uid,
-                exitStatus, watchId, comm, filename, args, resolvedExePath, envValues, cgroupId);
+                exitStatus, watchId, comm, filename, args, resolvedExePath, envValues, cgroupId, cgroupV1Id);
     }
 
     public boolean has(int flag) {

@@ -98,7 +98,8 @@ final class RawEventDecoder {
                 args,
                 exePath,
                 envs,
-                e.getLong(EventLayout.CGROUP_ID));
+                e.getLong(EventLayout.CGROUP_ID),
+                e.getLong(EventLayout.CGROUP_V1_ID));
     }
 
     private static int section(ByteBuffer e, int lengthField, int max) {

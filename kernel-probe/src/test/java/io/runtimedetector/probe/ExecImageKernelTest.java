@@ -203,6 +203,40 @@ class ExecImageKernelTest {
         }
     }
 
+    /**
+     * The record also carries the memory controller's cgroup. On a host with v1 hierarchies
+     * that is the process' cgroup in the v1 memory hierarchy: here a child of this test's own
+     * memory cgroup (which carries the machine's memory limit). On a cgroup v2 host it is the
+     * unified cgroup where the memory controller applies: the process' own or an ancestor.
+     */
+    @Test
+    void cgroupV1IdIsTheProcessMemoryCgroup() throws Exception {
+        Path mount = KernelTestSupport.memoryV1Root();
+        Path parent = mount != null ? KernelTestSupport.ownMemoryCgroup(mount) : KernelTestSupport.cgroup2Root();
+        Path group = parent.resolve("rd-test-v1-" + ProcessHandle.current().pid());
+        Files.createDirectories(group);
+        try (ProbeHarness h = new ProbeHarness(config().build())) {
+            String script = "echo $$ > " + group.resolve("cgroup.procs") + " && exec /bin/sleep 0.3";
+            Process p = TestProcesses.start(Map.of("RDIM_ID", "6"), "/bin/sh", "-c", script);
+            assertEquals(0, TestProcesses.waitFor(p));
+            RawEvent exec = h.await(e -> e.type() == RawEventType.EXEC && e.pid() == (int) p.pid()
+                    && e.filename().equals("/bin/sleep"), KernelTestSupport.patience(Duration.ofSeconds(10)));
+            long inode = (Long) Files.getAttribute(group, "unix:ino");
+            if (mount != null) {
+                assertEquals(inode, exec.cgroupV1Id());
+            } else {
+                List<Long> selfAndAncestors = new java.util.ArrayList<>();
+                for (Path d = group; d.startsWith(parent); d = d.getParent()) {
+                    selfAndAncestors.add((Long) Files.getAttribute(d, "unix:ino"));
+                }
+                assertTrue(selfAndAncestors.contains(exec.cgroupV1Id()), exec.cgroupV1Id() + " in " + selfAndAncestors);
+            }
+            assertEquals(exec.cgroupV1Id(), h.await(RawEventType.EXIT, (int) p.pid()).cgroupV1Id());
+        } finally {
+            Files.deleteIfExists(group);
+        }
+    }
+
     @Test
     void recordsAreSizedToTheirContent() throws Exception {
         try (ProbeHarness h = new ProbeHarness(config().build())) {

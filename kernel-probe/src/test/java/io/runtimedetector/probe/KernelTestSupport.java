@@ -3,6 +3,7 @@ package io.runtimedetector.probe;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.time.Duration;
 import org.junit.jupiter.api.Assumptions;
 
@@ -73,6 +74,29 @@ public final class KernelTestSupport {
             throw new IOException("no cgroup v2 hierarchy is mounted and mounting one on " + dir + " failed");
         }
         return dir;
+    }
+
+    /** Where the v1 memory controller is mounted, or null on a host without v1 hierarchies. */
+    public static Path memoryV1Root() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String[] halves = line.split(" - ", 2);
+            if (halves.length == 2 && halves[1].startsWith("cgroup ")
+                    && List.of(halves[1].split(" ")[2].split(",")).contains("memory")) {
+                return Path.of(halves[0].split(" ")[4]);
+            }
+        }
+        return null;
+    }
+
+    /** This process' own cgroup in the v1 hierarchy mounted at {@code mount} (memory here). */
+    public static Path ownMemoryCgroup(Path mount) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/cgroup"))) {
+            String[] fields = line.split(":", 3);
+            if (fields.length == 3 && List.of(fields[1].split(",")).contains("memory")) {
+                return mount.resolve(fields[2].substring(1));
+            }
+        }
+        throw new IOException("/proc/self/cgroup has no memory line");
     }
 
     private static String missingPrerequisite() {

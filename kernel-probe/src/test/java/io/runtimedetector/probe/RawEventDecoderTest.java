@@ -27,6 +27,7 @@ class RawEventDecoderTest {
         e.putLong(EventLayout.KTIME_NS, 123_456_789L);
         e.putLong(EventLayout.START_BOOTTIME, 5_000_000_000L);
         e.putLong(EventLayout.CGROUP_ID, 9_876L);
+        e.putLong(EventLayout.CGROUP_V1_ID, 5_432L);
         e.putInt(EventLayout.PID, 4242);
         e.putInt(EventLayout.TID, 4243);
         e.putInt(EventLayout.PPID, 1);
@@ -78,6 +79,7 @@ class RawEventDecoderTest {
         assertEquals(7, exec.nsPid());
         assertEquals(1000, exec.uid());
         assertEquals(9_876L, exec.cgroupId());
+        assertEquals(5_432L, exec.cgroupV1Id());
         assertEquals(5_000_000_000L, exec.startBootTimeNs());
         assertEquals("python3", exec.comm());
         assertEquals("/usr/bin/python3", exec.filename());

@@ -144,6 +144,7 @@ final class Cli {
                     envKeys, List.copyOf(excluded),
                     DurationFlag.parse(minDuration.source(), minDuration.text()),
                     List.copyOf(triggers), pids, proc(),
+                    FlagValues.onOff(single("--containers").source(), single("--containers").text()), cri(),
                     FlagValues.format(format.source(), format.text()),
                     output.isPresent() ? Optional.of(FlagValues.path(output.get().source(), output.get().text()))
                             : Optional.empty(),
@@ -193,6 +194,17 @@ final class Cli {
             }
             return Optional.of(new MetricsOptions(FlagValues.nonEmpty(address.source(), address.text()),
                     FlagValues.port(port.get().source(), port.get().text())));
+        }
+
+        private CriChoice cri() throws UsageException {
+            Optional<Value> given = optionalValue("--cri-socket");
+            if (given.isEmpty()) {
+                return CriChoice.SEARCH;
+            }
+            if (given.get().text().equals("none")) {
+                return CriChoice.OFF;
+            }
+            return CriChoice.at(FlagValues.absolutePath(given.get().source(), given.get().text()));
         }
 
         private Path proc() throws UsageException {

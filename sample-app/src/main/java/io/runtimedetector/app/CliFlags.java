@@ -63,6 +63,18 @@ final class CliFlags {
             description = "The host's /proc. Default: $HOST_PROCFS, else /proc.")
     String proc;
 
+    @Option(names = "--containers", paramLabel = "on|off", order = 8, defaultValue = "on",
+            description = "Attribute each process to its container and pod, from its cgroup (a cache of the cgroup"
+                    + " hierarchies, walked at start and watched with inotify); off: events carry no container.")
+    String containers;
+
+    @Option(names = "--cri-socket", paramLabel = "PATH|none", order = 9,
+            description = "The container runtime's CRI socket, asked for pod and container names. Default: the"
+                    + " first that exists of /run/containerd/containerd.sock, /run/crio/crio.sock,"
+                    + " /run/k3s/containerd/containerd.sock, /run/cri-dockerd.sock (in a container: only one mounted"
+                    + " there); none: container ids from the cgroup only.")
+    String criSocket;
+
     // Output
 
     @Option(names = "--format", paramLabel = "text|json", order = 10, defaultValue = "text",

@@ -18,6 +18,8 @@ import java.util.Optional;
  * @param openTriggers        absolute paths whose opening is reported as FILE_OPEN
  * @param trackPids           processes to report from the start, whatever their environment
  * @param procPath            where the host's /proc is mounted
+ * @param containers          whether processes are attributed to containers at all
+ * @param cri                 where pod and container names come from
  * @param format              text or JSON lines
  * @param output              a file for the events instead of stdout
  * @param logLevel            the root log level, e.g. INFO
@@ -34,6 +36,8 @@ public record CliOptions(
         List<Path> openTriggers,
         List<Integer> trackPids,
         Path procPath,
+        boolean containers,
+        CriChoice cri,
         OutputFormat format,
         Optional<Path> output,
         String logLevel,
@@ -54,6 +58,7 @@ public record CliOptions(
         openTriggers = List.copyOf(openTriggers);
         trackPids = List.copyOf(trackPids);
         Objects.requireNonNull(procPath, "procPath");
+        Objects.requireNonNull(cri, "cri");
         Objects.requireNonNull(format, "format");
         Objects.requireNonNull(output, "output");
         Objects.requireNonNull(logLevel, "logLevel");
@@ -65,7 +70,7 @@ public record CliOptions(
     /** Just a command (help, version) with every setting at its default. */
     static CliOptions only(Command command) {
         return new CliOptions(command, Optional.empty(), List.of(), List.of(), DEFAULT_MIN_DURATION, List.of(), List.of(),
-                DEFAULT_PROC, OutputFormat.TEXT, Optional.empty(), DEFAULT_LOG_LEVEL, Optional.empty(), Optional.empty(),
+                DEFAULT_PROC, true, CriChoice.SEARCH, OutputFormat.TEXT, Optional.empty(), DEFAULT_LOG_LEVEL, Optional.empty(), Optional.empty(),
                 Optional.empty());
     }
 }

@@ -38,6 +38,8 @@ import org.slf4j.LoggerFactory;
 final class DetectorApp {
 
     private static final Logger LOG = LoggerFactory.getLogger(DetectorApp.class);
+    /** Where the container names come from, logged once the detector is ready. */
+    private String namesLine = "";
 
     /** How long a signal's stop (detach, drain, flush) may take before the JVM exits anyway. */
     static final Duration STOP_BOUND = Duration.ofSeconds(5);
@@ -176,6 +178,7 @@ final class DetectorApp {
         ready.whenComplete((done, failure) -> {
             if (failure == null) {
                 health.scanned();
+                LOG.info(namesLine);
                 LOG.info(ReadyLine.of(options));
             } else if (!signalled) {
                 // Reported by main once the detector has stopped, unless it failed on its own first.
@@ -236,6 +239,8 @@ final class DetectorApp {
     }
 
     private DetectorOptions detectorOptions(List<EventSink> sinks) {
+        CriNames names = options.containers() ? CriNames.open(options.cri()) : null;
+        namesLine = names == null ? "container attribution off (--containers off)" : names.line();
         return DetectorOptions.builder()
                 .envPrefix(options.envPrefix().orElse(""))
                 .reportedEnvKeys(options.envKeys())
@@ -245,6 +250,8 @@ final class DetectorApp {
                 .trackedPids(options.trackPids())
                 .procfs(options.procPath())
                 .sinks(sinks)
+                .attributeContainers(options.containers())
+                .containerNames(names == null ? null : names.source().orElse(null))
                 .build();
     }
 

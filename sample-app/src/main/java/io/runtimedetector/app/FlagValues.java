@@ -108,6 +108,14 @@ final class FlagValues {
         };
     }
 
+    static boolean onOff(String flag, String value) throws UsageException {
+        return switch (value) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new UsageException(flag, "'" + value + "' is neither on nor off");
+        };
+    }
+
     static String logLevel(String flag, String value) throws UsageException {
         String level = value.toUpperCase(Locale.ROOT);
         if (!LOG_LEVELS.contains(level)) {

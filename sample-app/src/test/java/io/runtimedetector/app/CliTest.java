@@ -32,10 +32,24 @@ class CliTest {
         assertEquals(List.of(), options.openTriggers());
         assertEquals(List.of(), options.trackPids());
         assertEquals(Path.of("/proc"), options.procPath());
+        assertEquals(true, options.containers());
+        assertEquals(CriChoice.SEARCH, options.cri());
         assertEquals(OutputFormat.TEXT, options.format());
         assertEquals(Optional.empty(), options.output());
         assertEquals("INFO", options.logLevel());
         assertEquals(Optional.empty(), options.statsInterval());
+    }
+
+    @Test
+    void criSocketNoneTurnsNamesOffAndARelativePathIsRefused() throws Exception {
+        assertEquals(CriChoice.OFF, parse("--cri-socket=none").cri());
+        assertEquals(false, parse("--containers=off").containers());
+        UsageException onOff = org.junit.jupiter.api.Assertions.assertThrows(UsageException.class,
+                () -> parse("--containers=maybe"));
+        org.junit.jupiter.api.Assertions.assertTrue(onOff.getMessage().contains("--containers"), onOff.getMessage());
+        UsageException e = org.junit.jupiter.api.Assertions.assertThrows(UsageException.class,
+                () -> parse("--cri-socket=run/containerd.sock"));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("--cri-socket"), e.getMessage());
     }
 
     @Test
@@ -44,7 +58,8 @@ class CliTest {
                 "--env-prefix", "RD_", "--env", "RD_ID", "--env", "HOME",
                 "--exclude-exe", "/usr/bin/bash", "--exclude-exe", "/bin/sleep",
                 "--min-duration", "250ms", "--open-trigger", "/etc/passwd", "--open-trigger", "/etc/shadow",
-                "--track-pid", "1", "--track-pid", "4242", "--proc", "/host/proc", "--format", "json",
+                "--track-pid", "1", "--track-pid", "4242", "--proc", "/host/proc",
+                "--cri-socket", "/run/k3s/containerd/containerd.sock", "--format", "json",
                 "--output", "events.jsonl", "--log-level", "debug", "--stats-interval", "2m");
         assertEquals(expectedFull(), options);
     }
@@ -55,7 +70,8 @@ class CliTest {
                 "--env-prefix=RD_", "--env=RD_ID", "--env=HOME",
                 "--exclude-exe=/usr/bin/bash", "--exclude-exe=/bin/sleep",
                 "--min-duration=250ms", "--open-trigger=/etc/passwd", "--open-trigger=/etc/shadow",
-                "--track-pid=1", "--track-pid=4242", "--proc=/host/proc", "--format=json",
+                "--track-pid=1", "--track-pid=4242", "--proc=/host/proc",
+                "--cri-socket=/run/k3s/containerd/containerd.sock", "--format=json",
                 "--output=events.jsonl", "--log-level=debug", "--stats-interval=2m");
         assertEquals(expectedFull(), options);
     }
@@ -63,8 +79,8 @@ class CliTest {
     private static CliOptions expectedFull() {
         return new CliOptions(Command.RUN, Optional.of("RD_"), List.of("RD_ID", "HOME"),
                 List.of(Path.of("/usr/bin/bash"), Path.of("/bin/sleep")), Duration.ofMillis(250),
-                List.of(Path.of("/etc/passwd"), Path.of("/etc/shadow")), List.of(1, 4242), Path.of("/host/proc"),
-                OutputFormat.JSON, Optional.of(Path.of("events.jsonl")), "DEBUG", Optional.of(Duration.ofMinutes(2)),
+                List.of(Path.of("/etc/passwd"), Path.of("/etc/shadow")), List.of(1, 4242), Path.of("/host/proc"), true,
+                CriChoice.at(Path.of("/run/k3s/containerd/containerd.sock")), OutputFormat.JSON, Optional.of(Path.of("events.jsonl")), "DEBUG", Optional.of(Duration.ofMinutes(2)),
                 Optional.empty(), Optional.empty());
     }
 
@@ -75,6 +91,7 @@ class CliTest {
                 Map.entry("RD_EXCLUDE_EXE", "/usr/bin/bash,/bin/sleep"), Map.entry("RD_MIN_DURATION", "250ms"),
                 Map.entry("RD_OPEN_TRIGGER", "/etc/passwd,/etc/shadow"), Map.entry("RD_TRACK_PID", "1,4242"),
                 Map.entry("RD_PROC", "/host/proc"), Map.entry("RD_FORMAT", "json"),
+                Map.entry("RD_CRI_SOCKET", "/run/k3s/containerd/containerd.sock"),
                 Map.entry("RD_OUTPUT", "events.jsonl"), Map.entry("RD_LOG_LEVEL", "debug"),
                 Map.entry("RD_STATS_INTERVAL", "2m")));
         assertEquals(expectedFull(), fromEnv.parse(List.of()));

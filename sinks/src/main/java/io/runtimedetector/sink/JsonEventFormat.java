@@ -2,6 +2,7 @@ package io.runtimedetector.sink;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.runtimedetector.event.ContainerInfo;
 import io.runtimedetector.event.EventType;
 import io.runtimedetector.event.ExitInfo;
 import io.runtimedetector.event.ProcessEvent;
@@ -68,7 +69,30 @@ public final class JsonEventFormat implements EventFormat {
             json.writeNumberField("signal", exit.signal());
             json.writeNumberField("lifetimeMs", exit.lifetime().toMillis());
         }
+        if (process.container() != null) {
+            writeContainer(process.container(), json);
+        }
         json.writeEndObject();
+    }
+
+    /** Last, as fields added later go; each unknown field is null, never made up. */
+    private static void writeContainer(ContainerInfo c, JsonGenerator json) throws IOException {
+        json.writeObjectFieldStart("container");
+        nullable(json, "id", c.id());
+        nullable(json, "runtime", c.runtime());
+        nullable(json, "podUid", c.podUid());
+        nullable(json, "podName", c.podName());
+        nullable(json, "podNamespace", c.podNamespace());
+        nullable(json, "containerName", c.containerName());
+        json.writeEndObject();
+    }
+
+    private static void nullable(JsonGenerator json, String field, String value) throws IOException {
+        if (value == null) {
+            json.writeNullField(field);
+        } else {
+            json.writeStringField(field, value);
+        }
     }
 
     private static String timestamp(Instant instant) {

@@ -1,5 +1,6 @@
 package io.runtimedetector.sink;
 
+import io.runtimedetector.event.ContainerInfo;
 import io.runtimedetector.event.ExitInfo;
 import io.runtimedetector.event.ProcessEvent;
 import io.runtimedetector.event.ProcessInfo;
@@ -8,7 +9,9 @@ import java.util.TreeMap;
 
 /**
  * A line for people, e.g.
- * {@code EXEC pid=123 ppid=1 uid=1000 exe=/usr/bin/python3 cmd="python3 app.py" envs={RD_ID=7} container_pid=1}.
+ * {@code EXEC pid=123 ppid=1 uid=1000 exe=/usr/bin/python3 cmd="python3 app.py" envs={RD_ID=7} container_pid=1},
+ * then, for a process in a container, {@code container={id=..., runtime=containerd, pod_uid=..., namespace=shop,
+ * pod=cart-7d9f, name=app}} with only the fields that are known.
  * The command line is quoted and escaped so that one event stays on one line whatever
  * the arguments contain.
  */
@@ -30,6 +33,9 @@ public final class TextEventFormat implements EventFormat {
             line.append(" envs=").append(envs(process.envs()));
         }
         line.append(" container_pid=").append(process.containerPid());
+        if (process.container() != null) {
+            appendContainer(line, process.container());
+        }
         switch (event.type()) {
             case FILE_OPEN -> line.append(" file=").append(escape(event.filePath()));
             case EXIT -> appendExit(line, event.exit());
@@ -37,6 +43,27 @@ public final class TextEventFormat implements EventFormat {
             }
         }
         return line.toString();
+    }
+
+    /** Only what is known: a field the runtime did not tell is left out, not printed as a guess. */
+    private static void appendContainer(StringBuilder line, ContainerInfo c) {
+        StringBuilder fields = new StringBuilder();
+        field(fields, "id", c.id());
+        field(fields, "runtime", c.runtime());
+        field(fields, "pod_uid", c.podUid());
+        field(fields, "namespace", c.podNamespace());
+        field(fields, "pod", c.podName());
+        field(fields, "name", c.containerName());
+        line.append(" container={").append(fields).append('}');
+    }
+
+    private static void field(StringBuilder fields, String name, String value) {
+        if (value != null) {
+            if (!fields.isEmpty()) {
+                fields.append(", ");
+            }
+            fields.append(name).append('=').append(escape(value));
+        }
     }
 
     private static void appendExit(StringBuilder line, ExitInfo exit) {

@@ -45,6 +45,21 @@ class JsonEventFormatTest {
     }
 
     @Test
+    void containerComesLastWithTheNamesTheRuntimeTold() {
+        assertEquals("{\"type\":\"EXEC\"," + COMMON + ",\"container\":{\"id\":\"" + TestEvents.CONTAINER_ID
+                + "\",\"runtime\":\"containerd\",\"podUid\":\"" + TestEvents.POD_UID + "\",\"podName\":\"cart-7d9f\","
+                + "\"podNamespace\":\"shop\",\"containerName\":\"app\"}}", format.format(TestEvents.execInPod(42)));
+    }
+
+    @Test
+    void unknownContainerFieldsAreNull() {
+        assertEquals("{\"type\":\"EXIT\"," + COMMON + ",\"exitCode\":3,\"signal\":0,\"lifetimeMs\":1234,"
+                + "\"container\":{\"id\":\"" + TestEvents.CONTAINER_ID + "\",\"runtime\":\"podman\",\"podUid\":null,"
+                + "\"podName\":null,\"podNamespace\":null,\"containerName\":null}}",
+                format.format(TestEvents.exitInPodman(42)));
+    }
+
+    @Test
     void unknownFieldsAreEmptyNotMissing() {
         ProcessInfo unknown = new ProcessInfo(0, -1, 0, 0, null, null, null, null, null);
         ProcessEvent event = new ProcessEvent(EventType.EXEC, 9, 0, Instant.parse("2024-05-01T12:00:00Z"), unknown, null, null);

@@ -1,5 +1,6 @@
 package io.runtimedetector.sink;
 
+import io.runtimedetector.event.ContainerInfo;
 import io.runtimedetector.event.EventType;
 import io.runtimedetector.event.ExitInfo;
 import io.runtimedetector.event.ProcessEvent;
@@ -22,6 +23,23 @@ final class TestEvents {
     static ProcessInfo python() {
         return new ProcessInfo(1, 1000, 7, 4242, "/usr/bin/python3.11", "/usr/bin/python3",
                 List.of("python3", "app.py", "--name", "a \"quoted\" arg"), Map.of("RD_ID", "7", "RD_ENV", "prod"), START);
+    }
+
+    static final String CONTAINER_ID = "0a3f5c1b9e2d4f6a8b7c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a";
+    static final String POD_UID = "4c6e1b2a-7d3f-4e5a-9b8c-0d1e2f3a4b5c";
+
+    /** The python process in a Kubernetes pod whose name the runtime told. */
+    static ProcessEvent execInPod(int pid) {
+        ProcessInfo inPod = python().withContainer(
+                new ContainerInfo(CONTAINER_ID, ContainerInfo.CONTAINERD, POD_UID, "cart-7d9f", "shop", "app"));
+        return new ProcessEvent(EventType.EXEC, pid, 5_000_000L, TIME, inPod, null, null);
+    }
+
+    /** The python process in a podman container: no pod, no names. */
+    static ProcessEvent exitInPodman(int pid) {
+        ProcessInfo inContainer = python().withContainer(ContainerInfo.of(CONTAINER_ID, ContainerInfo.PODMAN, null));
+        return new ProcessEvent(EventType.EXIT, pid, 5_000_000L, TIME, inContainer, null,
+                new ExitInfo(3, 0, Duration.ofMillis(1234)));
     }
 
     static ProcessEvent exec(int pid) {

@@ -26,6 +26,15 @@ class TextEventFormatTest {
     }
 
     @Test
+    void containerWithOnlyWhatIsKnown() {
+        assertEquals("EXEC " + COMMON + " container={id=" + TestEvents.CONTAINER_ID + ", runtime=containerd, pod_uid="
+                + TestEvents.POD_UID + ", namespace=shop, pod=cart-7d9f, name=app}",
+                format.format(TestEvents.execInPod(42)));
+        assertEquals("EXIT " + COMMON + " container={id=" + TestEvents.CONTAINER_ID + ", runtime=podman}"
+                + " exit_code=3 signal=0 lifetime=1234ms", format.format(TestEvents.exitInPodman(42)));
+    }
+
+    @Test
     void sameLinkAndNoEnvsAreLeftOut() {
         ProcessInfo sh = new ProcessInfo(1, 0, 1, 0, "/bin/sh", "/bin/sh", List.of("sh", "-c", "true"), Map.of(), Instant.EPOCH);
         ProcessEvent event = new ProcessEvent(EventType.EXEC, 5, 0, Instant.EPOCH, sh, null, null);
