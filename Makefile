@@ -28,10 +28,12 @@ test: deps
 	$(MVN) verify
 
 # The kernel tests of kernel-probe and engine plus the sample app end to end, on
-# Debian's 5.10, 6.1 and 6.12 cloud kernels booted under qemu (TCG) against this
-# machine's root filesystem; writes KERNELS.md. Not part of `make test`: needs root,
-# installs qemu-system-x86 and busybox-static, ~15 minutes per kernel. KERNELS=6.1
-# runs one; scripts/kernels/run.sh lists the other knobs.
+# Debian's 5.10, 6.1 and 6.12 cloud kernels, x86-64 and arm64, booted under qemu (TCG):
+# x86-64 against this machine's root filesystem, arm64 under qemu-system-aarch64 against
+# an arm64 userland from Debian's packages; writes KERNELS.md. Not part of `make test`:
+# needs root, installs qemu-system-x86, qemu-system-arm, mmdebstrap, busybox-static and
+# gcc-arm-linux-gnueabihf. KERNELS=6.1, KERNELS=arm64-6.1 or KERNELS=arm64 runs a part;
+# scripts/kernels/run.sh lists the other knobs.
 test-kernels:
 	scripts/kernels/run.sh
 
