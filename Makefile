@@ -13,13 +13,18 @@ deps:
 build: deps
 	$(MVN) -DskipTests -DskipITs package
 
-# The node agent's container image, built here from Debian's packages (nothing pulled from
-# a registry): tagged localhost/runtime-detector:dev in podman's storage and saved as
+# The node agent's container images, built here from Debian's packages (nothing pulled
+# from a registry), for amd64 and arm64 (one jar carries both JNI libraries): this
+# machine's tagged localhost/runtime-detector:dev in podman's storage and saved as
 # deploy/target/runtime-detector-image.tar for `docker load`, `ctr images import` or
-# `kind load image-archive`. Needs root (podman, mmdebstrap).
+# `kind load image-archive`; the other architecture's as localhost/runtime-detector:dev-arm64
+# (deploy/target/runtime-detector-image-arm64.tar); and the manifest list
+# localhost/runtime-detector:dev-multiarch that holds both, saved with them as the OCI
+# archive deploy/target/runtime-detector-image-multiarch.tar. Needs root (podman, mmdebstrap).
 image: build
 	@if [ "$$(id -u)" -ne 0 ]; then echo "make image: podman's storage and mmdebstrap need root; run: sudo make image" >&2; exit 1; fi
 	deploy/image/build.sh
+	deploy/image/multiarch.sh
 
 # Unit, Stream TestKit and kernel tests (the kernel ones need root; with CI=true a
 # skipped kernel test fails the run), then the end-to-end tests of the packaged app and

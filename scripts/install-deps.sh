@@ -13,8 +13,12 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 LIBBPF_OUT="$ROOT/.build/libbpf"
 LIBBPF_ARM64_OUT="$ROOT/.build/libbpf-arm64"
 SYSROOT_ARM64="$ROOT/.build/sysroot-arm64"
-# The arm64 packages of the sysroot: what -lelf -lz link against and libbpf compiles with.
+# The arm64 packages of the sysroot: what -lelf -lz link against and libbpf compiles with,
+# at the host's versions; and Debian's arm64 JDK 17, whose jmods this machine's jlink links
+# into the arm64 image's JRE (`make image`; jlink wants the same feature release, 17).
 SYSROOT_PACKAGES=(libelf-dev libelf1 zlib1g-dev zlib1g)
+SYSROOT_JDK=openjdk-17-jdk-headless
+SYSROOT_JMODS="$SYSROOT_ARM64/usr/lib/jvm/java-17-openjdk-arm64/jmods"
 # prometheus: its promtool checks the /metrics output in the end-to-end test.
 # gcc-aarch64-linux-gnu, libc6-dev-arm64-cross (not a dependency of the former): the arm64 JNI library. gcc-12-multilib: the 32-bit (ia32) program of
 # the compat-syscall kernel test (gcc -m32); the gcc-multilib metapackage would conflict
@@ -63,7 +67,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-sysroot_ready() { [ -f "$SYSROOT_ARM64/.complete" ]; }
+sysroot_ready() { [ -f "$SYSROOT_ARM64/.complete" ] && [ -f "$SYSROOT_JMODS/java.base.jmod" ]; }
 if [ -f "$LIBBPF_OUT/lib/libbpf.a" ] && [ -f "$LIBBPF_ARM64_OUT/lib/libbpf.a" ] && sysroot_ready; then
   exit 0
 fi
@@ -110,7 +114,7 @@ private_apt() { # NAME SOURCES-LINE...: sets APT_PRIVATE for an apt state of its
 }
 
 if ! sysroot_ready; then
-  say "extracting Debian's arm64 ${SYSROOT_PACKAGES[*]} into $SYSROOT_ARM64"
+  say "extracting Debian's arm64 ${SYSROOT_PACKAGES[*]} $SYSROOT_JDK into $SYSROOT_ARM64"
   lines=()
   for s in "${ports[@]}"; do lines+=("deb [arch=arm64 signed-by=$key] $s"); done
   private_apt arm64 "${lines[@]}"
@@ -126,6 +130,7 @@ if ! sysroot_ready; then
     say "Debian's archive no longer serves ${wanted[*]} (the host's versions); upgrade libelf-dev and zlib1g-dev here (apt-get install --only-upgrade libelf-dev zlib1g-dev) and run this again"
     exit 1
   }
+  (cd "$work/arm64/download" && apt-get "${APT_PRIVATE[@]}" -qq download "$SYSROOT_JDK:arm64")
   rm -rf "$SYSROOT_ARM64"
   for deb in "$work"/arm64/download/*.deb; do dpkg-deb -x "$deb" "$SYSROOT_ARM64"; done
   # Absolute links (libz.so -> /lib/aarch64-linux-gnu/...) point into the sysroot instead.
