@@ -132,6 +132,7 @@ if ! sysroot_ready; then
   }
   (cd "$work/arm64/download" && apt-get "${APT_PRIVATE[@]}" -qq download "$SYSROOT_JDK:arm64")
   rm -rf "$SYSROOT_ARM64"
+  mkdir -p "$SYSROOT_ARM64"
   for deb in "$work"/arm64/download/*.deb; do dpkg-deb -x "$deb" "$SYSROOT_ARM64"; done
   # Absolute links (libz.so -> /lib/aarch64-linux-gnu/...) point into the sysroot instead.
   while IFS= read -r link; do
