@@ -743,8 +743,10 @@ int BPF_PROG(rd_open, struct pt_regs *regs, long ret)
 	if (!s)
 		return 0;
 
+	/* A compat pointer is 32 bits wide, whatever the register's upper half holds. */
 	if (compat)
-		upath = (const char *)(call == RD_OPEN ? RD_SYSCALL32_ARG0(regs) : RD_SYSCALL32_ARG1(regs));
+		upath = (const char *)(unsigned long)(__u32)(call == RD_OPEN ? RD_SYSCALL32_ARG0(regs)
+									    : RD_SYSCALL32_ARG1(regs));
 	else
 		upath = (const char *)(call == RD_OPEN ? RD_SYSCALL_ARG0(regs) : RD_SYSCALL_ARG1(regs));
 	clear_key(s);
