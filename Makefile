@@ -13,13 +13,18 @@ deps:
 build: deps
 	$(MVN) -DskipTests -DskipITs package
 
-# The node agent's container image, built here from Debian's packages (nothing pulled from
-# a registry): tagged localhost/runtime-detector:dev in podman's storage and saved as
+# The node agent's container images, built here from Debian's packages (nothing pulled
+# from a registry), for amd64 and arm64 (one jar carries both JNI libraries): this
+# machine's tagged localhost/runtime-detector:dev in podman's storage and saved as
 # deploy/target/runtime-detector-image.tar for `docker load`, `ctr images import` or
-# `kind load image-archive`. Needs root (podman, mmdebstrap).
+# `kind load image-archive`; the other architecture's as localhost/runtime-detector:dev-arm64
+# (deploy/target/runtime-detector-image-arm64.tar); and the manifest list
+# localhost/runtime-detector:dev-multiarch that holds both, saved with them as the OCI
+# archive deploy/target/runtime-detector-image-multiarch.tar. Needs root (podman, mmdebstrap).
 image: build
 	@if [ "$$(id -u)" -ne 0 ]; then echo "make image: podman's storage and mmdebstrap need root; run: sudo make image" >&2; exit 1; fi
 	deploy/image/build.sh
+	deploy/image/multiarch.sh
 
 # Unit, Stream TestKit and kernel tests (the kernel ones need root; with CI=true a
 # skipped kernel test fails the run), then the end-to-end tests of the packaged app and
@@ -28,10 +33,12 @@ test: deps
 	$(MVN) verify
 
 # The kernel tests of kernel-probe and engine plus the sample app end to end, on
-# Debian's 5.10, 6.1 and 6.12 cloud kernels booted under qemu (TCG) against this
-# machine's root filesystem; writes KERNELS.md. Not part of `make test`: needs root,
-# installs qemu-system-x86 and busybox-static, ~15 minutes per kernel. KERNELS=6.1
-# runs one; scripts/kernels/run.sh lists the other knobs.
+# Debian's 5.10, 6.1 and 6.12 cloud kernels, x86-64 and arm64, booted under qemu (TCG):
+# x86-64 against this machine's root filesystem, arm64 under qemu-system-aarch64 against
+# an arm64 userland from Debian's packages; writes KERNELS.md. Not part of `make test`:
+# needs root, installs qemu-system-x86, qemu-system-arm, mmdebstrap, busybox-static and
+# gcc-arm-linux-gnueabihf. KERNELS=6.1, KERNELS=arm64-6.1 or KERNELS=arm64 runs a part;
+# scripts/kernels/run.sh lists the other knobs.
 test-kernels:
 	scripts/kernels/run.sh
 

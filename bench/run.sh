@@ -48,7 +48,7 @@ WORK=${WORK:-$ROOT/bench/build/run-$(date +%Y%m%d-%H%M%S)}
 
 PREFIX=RDBENCH_
 BUILD=$ROOT/bench/build
-BPF_SKEL=$ROOT/bpf/target/generated/rd_bpf_loop.skel.h
+BPF_SKEL=$ROOT/bpf/target/generated/$(uname -m | sed -e s/x86_64/x86/ -e s/aarch64/arm64/)/rd_bpf_loop.skel.h
 TSV=$WORK/storms.tsv
 MEMTSV=$WORK/memory.tsv
 TICK=$(getconf CLK_TCK)

@@ -16,7 +16,9 @@
 #
 # Usage: deploy/image/build.sh [--jar PATH]     (needs root: podman's storage, mmdebstrap)
 # Knobs: IMAGE (localhost/runtime-detector:dev: the chart's default image), ARCHIVE (deploy/target/runtime-detector-image.tar),
-#        SUITE (bookworm).
+#        SUITE (bookworm), IMAGE_ARCH (this machine's; arm64 on an amd64 machine builds the
+#        arm64 image: Debian's arm64 packages, and this machine's jlink linking the arm64
+#        jmods that scripts/install-deps.sh extracts into .build/sysroot-arm64).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -46,7 +48,8 @@ for tool in podman mmdebstrap; do
 done
 [ -f "$JAR" ] || fail "$JAR is missing; build it first: make build"
 
-arch=$(dpkg --print-architecture)
+host_arch=$(dpkg --print-architecture)
+arch=${IMAGE_ARCH:-$host_arch}
 case $arch in
   amd64) native=linux-x86_64 ;;
   arm64) native=linux-aarch64 ;;
@@ -55,9 +58,21 @@ esac
 # An image whose jar lacks this architecture's JNI library would only fail on the node.
 unzip -l "$JAR" "native/$native/libruntimedetector.so" >/dev/null 2>&1 \
   || fail "$JAR has no native/$native/libruntimedetector.so: it was not built for $arch"
-JDK=/usr/lib/jvm/java-17-openjdk-$arch
+JDK=/usr/lib/jvm/java-17-openjdk-$host_arch
 [ -x "$JDK/bin/jlink" ] && [ -f "$JDK/jmods/java.base.jmod" ] \
   || fail "$JDK with its jmods is missing; scripts/install-deps.sh installs it (apt-get install openjdk-17-jdk-headless)"
+JLINK_OPTS=(--strip-debug --generate-cds-archive)
+PLATFORM=()
+if [ "$arch" != "$host_arch" ]; then
+  # Another architecture: its jmods, its objcopy for the native debug symbols, and no CDS
+  # archive (generating one runs the image's java). FROM scratch with no RUN: nothing emulated.
+  jmods=$ROOT/.build/sysroot-$arch/usr/lib/jvm/java-17-openjdk-$arch/jmods
+  objcopy=$(command -v "$(case $arch in arm64) echo aarch64 ;; amd64) echo x86_64 ;; esac)-linux-gnu-objcopy" || true)
+  [ -f "$jmods/java.base.jmod" ] || fail "$jmods is missing; scripts/install-deps.sh extracts Debian's $arch JDK there"
+  [ -n "$objcopy" ] || fail "no objcopy for $arch; scripts/install-deps.sh installs Debian's cross toolchain"
+  JLINK_OPTS=(--module-path "$jmods" --strip-java-debug-attributes --strip-native-debug-symbols=objcopy="$objcopy")
+  PLATFORM=(--platform "linux/$arch")
+fi
 
 PODMAN=(podman --cgroup-manager=cgroupfs --events-backend=file)
 work=$(mktemp -d)
@@ -89,8 +104,8 @@ cp "$base" "$ctx/rootfs.tar"
 modules=$("$JDK/bin/jdeps" --multi-release 17 --ignore-missing-deps --print-module-deps "$JAR")
 modules="$modules,jdk.crypto.ec"
 say "jlink: $modules"
-"$JDK/bin/jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files --compress=2 \
-  --generate-cds-archive --output "$ctx/jre" >/dev/null
+"$JDK/bin/jlink" --add-modules "$modules" "${JLINK_OPTS[@]}" --no-man-pages --no-header-files --compress=2 \
+  --output "$ctx/jre" >/dev/null
 # The JDK's CDS archive for heaps over 32 GiB, which this agent never has.
 rm -f "$ctx/jre/lib/server/classes_nocoops.jsa"
 
@@ -149,11 +164,16 @@ train_cds() {
     say "no class-data-sharing archive: the training run did not attach ($(grep -v '^{' "$work/train.log" | tail -1)); the image works without it, only starts slower"
   fi
 }
-train_cds
+if [ "$arch" = "$host_arch" ]; then
+  train_cds
+else
+  # The training run is the image's own java: on another architecture it would need emulation.
+  say "no class-data-sharing archive for $arch: its training run would need this machine to run $arch code"
+fi
 
 say "building $IMAGE"
 previous=$("${PODMAN[@]}" image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
-"${PODMAN[@]}" build --quiet --pull=never --network=none \
+"${PODMAN[@]}" build --quiet --pull=never --network=none "${PLATFORM[@]}" \
   --label "org.opencontainers.image.title=runtime-detector" \
   --label "org.opencontainers.image.version=$(unzip -p "$JAR" META-INF/MANIFEST.MF | sed -n 's/^Implementation-Version: *//p' | tr -d '\r')" \
   --label "org.opencontainers.image.revision=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)" \

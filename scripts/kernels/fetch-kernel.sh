@@ -1,24 +1,25 @@
 #!/usr/bin/env bash
-# fetch-kernel.sh SUITE PACKAGE|auto DEST
+# fetch-kernel.sh SUITE PACKAGE|auto DEST [DEBIAN_ARCH]
 # Downloads one Debian cloud kernel package and unpacks it into DEST (boot/, lib/modules/).
 # apt runs on private state: its own sources list, lists, cache and an empty dpkg
 # status, so the machine's apt configuration is read for nothing and changed in nothing.
-# PACKAGE "auto" takes what SUITE's linux-image-cloud-amd64 depends on.
+# PACKAGE "auto" takes what SUITE's linux-image-cloud-DEBIAN_ARCH depends on.
+# DEBIAN_ARCH: amd64 (default) or arm64.
 set -euo pipefail
 
-suite="$1" pkg="$2" dest="$3"
+suite="$1" pkg="$2" dest="$3" arch="${4:-amd64}"
 KERNELS_WORK="${KERNELS_WORK:?}"
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 SECURITY_MIRROR="${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
 KEYRING="${DEBIAN_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}"
 
-say() { echo "fetch-kernel[$suite]: $*" >&2; }
+say() { echo "fetch-kernel[$suite/$arch]: $*" >&2; }
 
 if [ -f "$dest/.complete" ]; then
   exit 0
 fi
 
-apt_dir="$KERNELS_WORK/apt/$suite"
+apt_dir="$KERNELS_WORK/apt/$suite-$arch"
 mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/debs"
 : >"$apt_dir/status"
 case "$suite" in
@@ -26,7 +27,7 @@ case "$suite" in
   *) mirror="$MIRROR" ;;
 esac
 cat >"$apt_dir/sources.list" <<SRC
-deb [arch=amd64 signed-by=$KEYRING] $mirror $suite main
+deb [arch=$arch signed-by=$KEYRING] $mirror $suite main
 SRC
 # _apt downloads into these.
 chown -R _apt:root "$apt_dir/lists" "$apt_dir/cache" "$apt_dir/debs" 2>/dev/null || true
@@ -41,8 +42,8 @@ APT_OPTS=(
   -o Dir::State::status="$apt_dir/status"
   -o Dir::Cache="$apt_dir/cache"
   -o Dir::Cache::archives="$apt_dir/cache/archives"
-  -o APT::Architecture=amd64
-  -o APT::Architectures::=amd64
+  -o APT::Architecture="$arch"
+  -o APT::Architectures::="$arch"
   -o Acquire::Languages=none
 )
 
@@ -53,9 +54,9 @@ if ! lists_fresh; then
 fi
 
 if [ "$pkg" = auto ]; then
-  pkg="$(apt-cache "${APT_OPTS[@]}" depends linux-image-cloud-amd64 \
-    | sed -n 's/^ *Depends: \(linux-image-[0-9].*-cloud-amd64\)$/\1/p' | head -n1)"
-  [ -n "$pkg" ] || { say "linux-image-cloud-amd64 in $suite depends on no kernel image"; exit 1; }
+  pkg="$(apt-cache "${APT_OPTS[@]}" depends "linux-image-cloud-$arch" \
+    | sed -n "s/^ *Depends: \(linux-image-[0-9].*-cloud-$arch\)\$/\1/p" | head -n1)"
+  [ -n "$pkg" ] || { say "linux-image-cloud-$arch in $suite depends on no kernel image"; exit 1; }
   # The unsigned build is the same kernel without the Secure Boot signature.
   if apt-cache "${APT_OPTS[@]}" show "$pkg-unsigned" >/dev/null 2>&1; then
     pkg="$pkg-unsigned"
@@ -68,5 +69,6 @@ rm -rf "$dest"
 mkdir -p "$dest"
 dpkg-deb -x "$deb" "$dest"
 echo "$pkg" >"$dest/.package"
+echo "$arch" >"$dest/.arch"
 touch "$dest/.complete"
 say "unpacked $(basename "$deb")"

@@ -8,7 +8,7 @@ set -uo pipefail
 
 out="$1"
 # shellcheck source=/dev/null
-. "$out/plan.env"   # REPO JAVA LAUNCHER PROBE_CP ENGINE_CP PROBE_TESTS ENGINE_TESTS APP_JAR STEP_TIMEOUT TIME_SCALE
+. "$out/plan.env"   # REPO JAVA HELPERS LAUNCHER PROBE_CP ENGINE_CP PROBE_TESTS ENGINE_TESTS APP_JAR STEP_TIMEOUT TIME_SCALE EXCLUDE_TAG
 export CI=true
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8
@@ -34,14 +34,17 @@ for h in bpf_loop bpf_get_current_task_btf bpf_ringbuf_reserve; do
 done >"$out/helpers.txt"
 say "helpers for raw_tracepoint programs: $(tr '\n' ' ' <"$out/helpers.txt")"
 
-junit() { # name classpath test-classes-dir
-  local name="$1" cp="$2" dir="$3" start rc report tests failed skipped
+junit() { # name classpath test-classes-dir [bpf-variant]
+  local name="$1" cp="$2" dir="$3" variant="${4:-}" start rc report tests failed skipped
   start=$(now)
   say "$name: running the *KernelTest classes"
+  # HELPERS: the tests' C helpers, prebuilt for a guest with no compiler (arm64).
   timeout --kill-after=30 "$STEP_TIMEOUT" "$JAVA" -Druntimedetector.test.timeScale="$TIME_SCALE" \
+    ${HELPERS:+-Druntimedetector.test.helpers="$HELPERS"} ${variant:+-Druntimedetector.bpf.variant="$variant"} \
     -cp "$LAUNCHER:$cp" org.junit.platform.console.ConsoleLauncher \
     execute --disable-banner --disable-ansi-colors --details=verbose --fail-if-no-tests \
     --scan-classpath "$dir" --include-classname '^.*KernelTest$' \
+    ${EXCLUDE_TAG:+--exclude-tag "$EXCLUDE_TAG"} \
     --reports-dir "$out/junit-$name" >"$out/$name.log" 2>&1
   rc=$?
   report="$out/junit-$name/TEST-junit-jupiter.xml"
@@ -73,6 +76,12 @@ junit() { # name classpath test-classes-dir
 
 junit kernel-probe "$PROBE_CP" "$PROBE_TESTS"
 junit engine "$ENGINE_CP" "$ENGINE_TESTS"
+# A kernel with bpf_loop gets the bpf-loop programs; the bounded loop must work there
+# too (the steps *-bounded-loop), as `make test` runs both on the build machine.
+if [ "${BOTH_VARIANTS:-1}" = 1 ] && grep -q '^bpf_loop yes' "$out/helpers.txt"; then
+  junit kernel-probe-bounded-loop "$PROBE_CP" "$PROBE_TESTS" bounded-loop
+  junit engine-bounded-loop "$ENGINE_CP" "$ENGINE_TESTS" bounded-loop
+fi
 
 # The sample app end to end: ready, the EXEC and EXIT of a process it was asked to
 # follow, and exit status 0 on SIGTERM.

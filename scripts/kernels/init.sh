@@ -1,7 +1,9 @@
 #!/bin/sh
 # /init of the test guest (busybox). Makes the host's root, shared read-only over
 # virtiofs, writable with a tmpfs overlay, mounts the out share at the host path it
-# stands for, runs the guest script in a chroot and powers off. Whatever happens, the
+# stands for, runs the guest script in a chroot and powers off. In an arm64 guest the
+# root share is an arm64 userland instead, and the host's paths listed in rdk.binds
+# (the build's tree, the Maven repository) come from the "host" share, read-only. Whatever happens, the
 # last line on the console is "rdk-guest-exit N"; the host reads its result from it.
 export PATH=/bin
 
@@ -23,6 +25,16 @@ mount -t tmpfs -o size=75% tmpfs /mnt/rw
 mkdir -p /mnt/rw/upper /mnt/rw/work
 mount -t overlay overlay -o lowerdir=/mnt/lower,upperdir=/mnt/rw/upper,workdir=/mnt/rw/work /newroot \
   || fail "cannot mount the overlay root"
+binds="$(arg rdk.binds)"
+if [ -n "$binds" ]; then
+  mkdir -p /mnt/host
+  mount -t virtiofs host /mnt/host -o ro || fail "cannot mount the host's root (virtiofs tag host)"
+  for p in $(echo "$binds" | tr ',' ' '); do
+    mkdir -p "/newroot$p"
+    mount -o bind "/mnt/host$p" "/newroot$p" || fail "cannot bind the host's $p"
+  done
+fi
+mkdir -p "/newroot$out"
 mount -t virtiofs out "/newroot$out" || fail "cannot mount the out share at $out"
 
 n=/newroot

@@ -20,7 +20,7 @@ root="$(mktemp -d)"
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,dev,proc,sys,mnt,newroot,lib/modules}
 cp "$BUSYBOX" "$root/bin/busybox"
-for applet in sh mount umount mkdir insmod sleep cat echo poweroff chroot sync ls grep tr; do
+for applet in sh mount umount mkdir insmod sleep cat echo poweroff chroot sync ls grep tr sed head; do
   ln -s busybox "$root/bin/$applet"
 done
 cp "$here/init.sh" "$root/init"

@@ -638,23 +638,93 @@ int BPF_PROG(rd_exit, struct task_struct *p)
 	return 0;
 }
 
+/*
+ * The open calls by syscall table. A 32-bit process (ia32 on x86-64, AArch32 on arm64)
+ * calls through the compat table, whose numbers mean other calls in the 64-bit one
+ * (ia32 fork is 2, x86-64's open), and passes its arguments in other registers on x86.
+ * So each exit is first placed in its table, the way the kernel itself decided at entry.
+ * Arguments: "path" is the 1st (open) or the 2nd (openat, openat2).
+ */
 #if defined(__TARGET_ARCH_x86)
-#define RD_NR_OPEN    2
-#define RD_NR_OPENAT  257
-#define RD_NR_OPENAT2 437
-#define RD_SYSCALL_NR(regs)  BPF_CORE_READ(regs, orig_ax)
-#define RD_SYSCALL_ARG0(regs) BPF_CORE_READ(regs, di)
-#define RD_SYSCALL_ARG1(regs) BPF_CORE_READ(regs, si)
+/* arch/x86/entry/syscalls/syscall_64.tbl; x32 calls share them, with __X32_SYSCALL_BIT set. */
+#define RD_NR_OPEN      2
+#define RD_NR_OPENAT    257
+#define RD_NR_OPENAT2   437
+/* arch/x86/entry/syscalls/syscall_32.tbl */
+#define RD_NR32_OPEN    5
+#define RD_NR32_OPENAT  295
+#define RD_NR32_OPENAT2 437
+#define RD_X32_SYSCALL_BIT 0x40000000
+/*
+ * thread_info.status while the task is in an ia32 syscall (in_ia32_syscall()): set at
+ * entry by int 0x80, sysenter or a 32-bit syscall, also from 64-bit code, and cleared
+ * only on the way back to user mode, after sys_exit.
+ */
+#define RD_TS_COMPAT    0x0002
+#define RD_SYSCALL_NR(regs)     BPF_CORE_READ(regs, orig_ax)
+#define RD_SYSCALL_ARG0(regs)   BPF_CORE_READ(regs, di)
+#define RD_SYSCALL_ARG1(regs)   BPF_CORE_READ(regs, si)
+#define RD_SYSCALL32_ARG0(regs) BPF_CORE_READ(regs, bx)
+#define RD_SYSCALL32_ARG1(regs) BPF_CORE_READ(regs, cx)
+
+static __always_inline bool compat_syscall(struct task_struct *task, struct pt_regs *regs)
+{
+	return BPF_CORE_READ(task, thread_info.status) & RD_TS_COMPAT;
+}
 #elif defined(__TARGET_ARCH_arm64)
-#define RD_NR_OPEN    -1  /* arm64 has only openat and openat2 */
-#define RD_NR_OPENAT  56
-#define RD_NR_OPENAT2 437
-#define RD_SYSCALL_NR(regs)  BPF_CORE_READ(regs, syscallno)
-#define RD_SYSCALL_ARG0(regs) BPF_CORE_READ(regs, orig_x0)
-#define RD_SYSCALL_ARG1(regs) BPF_CORE_READ(regs, regs[1])
+/* include/uapi/asm-generic/unistd.h: arm64 has only openat and openat2, no RD_NR_OPEN. */
+#define RD_NR_OPENAT    56
+#define RD_NR_OPENAT2   437
+/* arch/arm64/tools/syscall_32.tbl (the arm EABI numbers) */
+#define RD_NR32_OPEN    5
+#define RD_NR32_OPENAT  322
+#define RD_NR32_OPENAT2 437
+#define RD_X32_SYSCALL_BIT 0
+/* PSTATE.nRW: the task was in AArch32 when it trapped (compat_user_mode()). */
+#define RD_PSR_MODE32_BIT 0x10
+#define RD_SYSCALL_NR(regs)     BPF_CORE_READ(regs, syscallno)
+#define RD_SYSCALL_ARG0(regs)   BPF_CORE_READ(regs, orig_x0)
+#define RD_SYSCALL_ARG1(regs)   BPF_CORE_READ(regs, regs[1])
+/* AArch32 r0..r7 are x0..x7, and entry saves r0 in orig_x0 just the same. */
+#define RD_SYSCALL32_ARG0(regs) BPF_CORE_READ(regs, orig_x0)
+#define RD_SYSCALL32_ARG1(regs) BPF_CORE_READ(regs, regs[1])
+
+static __always_inline bool compat_syscall(struct task_struct *task, struct pt_regs *regs)
+{
+	return BPF_CORE_READ(regs, pstate) & RD_PSR_MODE32_BIT;
+}
 #else
 #error "unsupported architecture"
 #endif
+
+enum rd_open_call { RD_NOT_OPEN = 0, RD_OPEN, RD_OPENAT };
+
+static __always_inline enum rd_open_call open_call(long nr, bool compat)
+{
+	if (compat) {
+		if (nr == RD_NR32_OPEN)
+			return RD_OPEN;
+		return nr == RD_NR32_OPENAT || nr == RD_NR32_OPENAT2 ? RD_OPENAT : RD_NOT_OPEN;
+	}
+	nr &= ~(long)RD_X32_SYSCALL_BIT;
+#ifdef RD_NR_OPEN
+	if (nr == RD_NR_OPEN)
+		return RD_OPEN;
+#endif
+	return nr == RD_NR_OPENAT || nr == RD_NR_OPENAT2 ? RD_OPENAT : RD_NOT_OPEN;
+}
+
+/* Any number that is an open in one of the tables: the cheap test every syscall exit takes. */
+static __always_inline bool maybe_open(long nr)
+{
+	nr &= ~(long)RD_X32_SYSCALL_BIT;
+#ifdef RD_NR_OPEN
+	if (nr == RD_NR_OPEN)
+		return true;
+#endif
+	return nr == RD_NR_OPENAT || nr == RD_NR_OPENAT2 ||
+	       nr == RD_NR32_OPEN || nr == RD_NR32_OPENAT || nr == RD_NR32_OPENAT2;
+}
 
 /*
  * Opens are judged at syscall exit, where the result is known: a failed open is no
@@ -668,18 +738,29 @@ int BPF_PROG(rd_open, struct pt_regs *regs, long ret)
 	struct task_struct *task;
 	struct rd_inode_key ik = {};
 	struct file **fds, *f = NULL;
+	enum rd_open_call call;
 	const char *upath;
 	struct scratch *s;
 	struct rd_event *e;
 	__u32 pid, ns_pid = 0, flags = 0, *id;
+	bool compat;
 	long nr, n;
 
 	if (ret < 0)
 		return 0;
 	nr = RD_SYSCALL_NR(regs);
-	if (nr != RD_NR_OPEN && nr != RD_NR_OPENAT && nr != RD_NR_OPENAT2)
+	if (!maybe_open(nr))
 		return 0;
 	task = (struct task_struct *)bpf_get_current_task();
+	compat = compat_syscall(task, regs);
+	call = open_call(nr, compat);
+	if (call == RD_NOT_OPEN)
+		return 0;
+	/* A compat result is 32 bits wide: older arm64 kernels pass -errno zero-extended. */
+	if (compat && (int)ret < 0)
+		return 0;
+	if (compat)
+		ret = (int)ret;
 	pid = task_tgid_in_ns(task, &ns_pid);
 	if (!pid || !bpf_map_lookup_elem(&tracked, &pid))
 		return 0;
@@ -687,7 +768,12 @@ int BPF_PROG(rd_open, struct pt_regs *regs, long ret)
 	if (!s)
 		return 0;
 
-	upath = (const char *)(nr == RD_NR_OPEN ? RD_SYSCALL_ARG0(regs) : RD_SYSCALL_ARG1(regs));
+	/* A compat pointer is 32 bits wide, whatever the register's upper half holds. */
+	if (compat)
+		upath = (const char *)(unsigned long)(__u32)(call == RD_OPEN ? RD_SYSCALL32_ARG0(regs)
+									    : RD_SYSCALL32_ARG1(regs));
+	else
+		upath = (const char *)(call == RD_OPEN ? RD_SYSCALL_ARG0(regs) : RD_SYSCALL_ARG1(regs));
 	clear_key(s);
 	n = bpf_probe_read_user_str(s->key, sizeof(s->key), upath);
 	id = bpf_map_lookup_elem(&watched_paths, s->key);

@@ -19,6 +19,12 @@ public final class KernelTestSupport {
      */
     public static final String TIME_SCALE_PROPERTY = "runtimedetector.test.timeScale";
 
+    /**
+     * The tag of the tests that push thousands of processes through the ring buffer: the
+     * arm64 guests of {@code make test-kernels}, too slow under TCG for them, leave them out.
+     */
+    public static final String VOLUME = "volume";
+
     private KernelTestSupport() {
     }
 

@@ -12,6 +12,7 @@ import org.apache.pekko.stream.testkit.TestSubscriber;
 import org.apache.pekko.stream.testkit.javadsl.TestSink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -73,6 +74,7 @@ class RawEventSourceKernelTest {
      * arrives once demand comes back.
      */
     @Test
+    @Tag(KernelTestSupport.VOLUME)
     void aStalledConsumerLosesNothingWithTheDefaults() {
         ProbeConfig config = ProbeConfig.builder().envPrefix("RDST_").build();
         try (KernelProbe probe = KernelProbe.open(config)) {
@@ -95,6 +97,7 @@ class RawEventSourceKernelTest {
      * reader has not started yet while the processes run.
      */
     @Test
+    @Tag(KernelTestSupport.VOLUME)
     void theRingAloneHoldsTheEventsOfTenThousandProcessesWithTheDefaults() {
         ProbeConfig config = ProbeConfig.builder().envPrefix("RDRG_").build();
         try (KernelProbe probe = KernelProbe.open(config)) {
@@ -111,6 +114,7 @@ class RawEventSourceKernelTest {
     }
 
     @Test
+    @Tag(KernelTestSupport.VOLUME)
     void withoutDemandTheKernelCountsWhatItCannotKeep() {
         // An 8 KiB ring and a 16-event queue: 400 events cannot all wait for demand.
         ProbeConfig config = ProbeConfig.builder().envPrefix("RDBP_").ringBufferBytes(8192).queueEvents(16)
