@@ -582,17 +582,6 @@ JNIEXPORT void JNICALL Java_io_runtimedetector_probe_NativeProbe_untrack(
 	bpf_map_delete_elem(probe_of(handle)->tracked_fd, &key);
 }
 
-JNIEXPORT jint JNICALL Java_io_runtimedetector_probe_NativeProbe_trackedNsPid(
-	JNIEnv *env, jclass cls, jlong handle, jint pid)
-{
-	struct rd_tracked value;
-	__u32 key = pid;
-
-	if (bpf_map_lookup_elem(probe_of(handle)->tracked_fd, &key, &value))
-		return -1;
-	return (jint)value.ns_pid;
-}
-
 JNIEXPORT jlongArray JNICALL Java_io_runtimedetector_probe_NativeProbe_counters(
 	JNIEnv *env, jclass cls, jlong handle)
 {

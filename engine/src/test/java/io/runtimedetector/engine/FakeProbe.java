@@ -7,7 +7,6 @@ import io.runtimedetector.probe.ProbeCounters;
 import io.runtimedetector.probe.RawEvent;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -107,10 +106,6 @@ public final class FakeProbe implements EventProbe {
         return List.copyOf(untracked);
     }
 
-    @Override
-    public OptionalInt containerPid(int pid) {
-        return OptionalInt.empty();
-    }
 
     @Override
     public ProbeCounters counters() {

@@ -26,6 +26,8 @@ public final class SyntheticDetector implements AutoCloseable {
 
     /** Generous: an event that is due arrives in milliseconds; this only bounds a failing test. */
     public static final Duration WAIT = Duration.ofSeconds(5);
+    /** How long {@link #awaitMetrics} waits for counters that whole churns feed. */
+    public static final Duration METRICS_WAIT = Duration.ofSeconds(30);
 
     public final FakeProcfs procfs;
     public final FakeProbe probe;
@@ -95,7 +97,9 @@ public final class SyntheticDetector implements AutoCloseable {
     }
 
     public static DetectorMetrics awaitMetrics(Detector detector, String what, Predicate<DetectorMetrics> condition) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
+        // Longer than WAIT: a churn of 20 000 processes, each with a /proc read, takes seconds
+        // on a loaded machine; a passing wait costs no more for it.
+        long deadline = System.nanoTime() + METRICS_WAIT.toNanos();
         DetectorMetrics m = detector.metrics();
         while (!condition.test(m)) {
             if (System.nanoTime() > deadline) {

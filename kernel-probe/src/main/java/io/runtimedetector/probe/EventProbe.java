@@ -1,7 +1,6 @@
 package io.runtimedetector.probe;
 
 import java.util.List;
-import java.util.OptionalInt;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Source;
 
@@ -29,9 +28,6 @@ public interface EventProbe extends AutoCloseable {
 
     /** Stops reporting this process; a no-op for one that is not tracked. */
     void untrack(int pid);
-
-    /** The pid of a tracked process in its own innermost PID namespace, if known. */
-    OptionalInt containerPid(int pid);
 
     ProbeCounters counters();
 

@@ -125,13 +125,6 @@ public final class KernelProbe implements EventProbe {
     }
 
     @Override
-    public synchronized OptionalInt containerPid(int pid) {
-        ensureOpen();
-        int nsPid = NativeProbe.trackedNsPid(handle, pid);
-        return nsPid > 0 ? OptionalInt.of(nsPid) : innermostPid(config.procPath(), pid);
-    }
-
-    @Override
     public synchronized ProbeCounters counters() {
         // Both under this lock: the handle is valid exactly until the final counters are taken.
         long[] c = finalKernelCounters != null ? finalKernelCounters : NativeProbe.counters(handle);
@@ -155,7 +148,13 @@ public final class KernelProbe implements EventProbe {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        reader.stop();
+        if (!reader.stop()) {
+            // Freeing the ring and the programs under a thread still in a native call on them
+            // would be a use after free: left to the process' exit instead, which detaches them.
+            LOG.error("the ring buffer reader did not stop; the probe's native resources stay allocated until the"
+                    + " process exits");
+            return;
+        }
         synchronized (this) {
             // Kept for the summary a stopping application prints after the close.
             finalKernelCounters = NativeProbe.counters(handle);

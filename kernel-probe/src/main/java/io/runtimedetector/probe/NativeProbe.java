@@ -40,7 +40,6 @@ final class NativeProbe {
     static native void untrack(long handle, int pid);
 
     /** @return the innermost-namespace pid stored for a tracked pid, -1 if not tracked */
-    static native int trackedNsPid(long handle, int pid);
 
     /** The kernel counters, summed over CPUs, indexed by {@code enum rd_counter}. */
     static native long[] counters(long handle);

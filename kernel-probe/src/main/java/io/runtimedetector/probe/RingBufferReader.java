@@ -15,6 +15,24 @@ import org.slf4j.LoggerFactory;
  * sized in events, so that a slow engine does not slow the draining. Only when that
  * queue is full does this thread wait: the ring buffer then fills and the kernel counts
  * what it has to drop, which is the backpressure the stream asks for.
+ *
+ * <p>When it is woken (the policy lives in two places, which must agree): each
+ * {@link NativeProbe#poll} is {@code rd_poll} in {@code probe_jni.c}, and each record the
+ * BPF programs submit carries the flags of {@code rb_flags()} in {@code detector.bpf.c}.
+ * <ul>
+ *   <li><b>Quiet</b>: the reader marks itself sleeping in the programs' {@code .bss}
+ *       ({@code rd_reader_sleeping}) and waits on the ring; the kernel wakes it for every
+ *       record ({@code BPF_RB_FORCE_WAKEUP}), so a lone exec reaches the sinks in about a
+ *       millisecond.
+ *   <li><b>Storm</b>: two wake-ups within 2 ms switch it to draining every
+ *       {@code drainInterval} (5 ms) with the flag cleared; the kernel then wakes nobody
+ *       ({@code BPF_RB_NO_WAKEUP}) unless the ring holds more than {@code wakeupBytes}
+ *       (an eighth of it), and the drain sleeps on an epoll set of its own that only that
+ *       early wake-up or {@link #stop()} can cut short. A drain that finds fewer than 4
+ *       records goes back to quiet.
+ * </ul>
+ * With {@code wakeupBytes} 0 the kernel's own rule applies instead: a wake-up whenever the
+ * reader has caught up.
  */
 final class RingBufferReader {
 
@@ -85,23 +103,27 @@ final class RingBufferReader {
         return queue.stats();
     }
 
-    /** Stops the thread and waits for it, so that the native handle may be freed afterwards. */
-    void stop() {
+    /**
+     * Stops the thread and waits for it, so that the native handle may be freed afterwards.
+     *
+     * @return whether it stopped (or never ran); false when it is still inside a native call
+     *         after the wait, or the wait was interrupted: then the handle must not be freed
+     */
+    boolean stop() {
         running = false;
         Thread t;
         synchronized (this) {
             t = thread;
         }
         if (t == null) {
-            return;
+            return true;
         }
         NativeProbe.wakeReader(handle);
         try {
-            if (!stopped.await(pollMillis + 5_000L, TimeUnit.MILLISECONDS)) {
-                throw new IllegalStateException("the ring buffer reader did not stop");
-            }
+            return stopped.await(pollMillis + 5_000L, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         }
     }
 

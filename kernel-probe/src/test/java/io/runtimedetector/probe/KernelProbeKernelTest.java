@@ -154,7 +154,6 @@ class KernelProbeKernelTest {
         try (ProbeHarness h = new ProbeHarness(config().build())) {
             long start = startBootTime((int) sleeper.pid());
             assertTrue(h.probe.track((int) sleeper.pid(), start));
-            assertEquals((int) sleeper.pid(), h.probe.containerPid((int) sleeper.pid()).orElseThrow());
             sleeper.destroyForcibly();
             TestProcesses.waitFor(sleeper);
             RawEvent exit = h.await(RawEventType.EXIT, (int) sleeper.pid());

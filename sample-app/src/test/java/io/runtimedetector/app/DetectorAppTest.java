@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -160,10 +159,6 @@ class DetectorAppTest {
         public void untrack(int pid) {
         }
 
-        @Override
-        public OptionalInt containerPid(int pid) {
-            return OptionalInt.empty();
-        }
 
         @Override
         public ProbeCounters counters() {

@@ -4,7 +4,6 @@ import io.runtimedetector.probe.EventProbe;
 import io.runtimedetector.probe.ProbeCounters;
 import io.runtimedetector.probe.RawEvent;
 import java.util.List;
-import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.pekko.NotUsed;
@@ -52,10 +51,6 @@ final class SyntheticProbe implements EventProbe {
     public void untrack(int pid) {
     }
 
-    @Override
-    public OptionalInt containerPid(int pid) {
-        return OptionalInt.empty();
-    }
 
     @Override
     public ProbeCounters counters() {
