@@ -19,6 +19,7 @@ WARMUP=${WARMUP:-2}          # unmeasured storms per app JVM (JIT)
 K=${K:-10}                   # podman containers
 M=${M:-200}                  # execs in each
 PORT=${PORT:-19471}
+SKIP_BUILD=${SKIP_BUILD:-0}  # 1: use the jar and storm already built
 OUT=${OUT:-$ROOT/bench/ATTRIBUTION.md}
 WORK=${WORK:-$ROOT/bench/build/attribution-$(date +%Y%m%d-%H%M%S)}
 PREFIX=RDBENCH_
@@ -47,10 +48,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-log "building the app in the reactor and bench/c"
-(cd "$ROOT" && mvn -B -ntp -q -pl sample-app -am package -DskipTests -DskipITs) > "$WORK/build.log" 2>&1 ||
-	die "the app does not build (see $WORK/build.log)"
-make -s -C "$ROOT/bench/c" OUT="$ROOT/bench/build" "$STORM" >> "$WORK/build.log" 2>&1 || die "bench/c does not build"
+if [ "$SKIP_BUILD" != 1 ]; then
+	log "building the app in the reactor and bench/c"
+	(cd "$ROOT" && mvn -B -ntp -q -pl sample-app -am package -DskipTests -DskipITs) > "$WORK/build.log" 2>&1 ||
+		die "the app does not build (see $WORK/build.log)"
+	make -s -C "$ROOT/bench/c" OUT="$ROOT/bench/build" "$STORM" >> "$WORK/build.log" 2>&1 || die "bench/c does not build"
+fi
+[ -f "$JAR" ] && [ -x "$STORM" ] || die "$JAR or $STORM is missing (run without SKIP_BUILD=1)"
 
 cpu_ticks() { local s; s=$(cat "/proc/$1/stat"); s=${s##*) }; awk '{print $12 + $13}' <<< "$s"; }
 metric() { # NAME{LABELS} → value (0 when absent)
@@ -132,13 +136,16 @@ proc=$(metric 'runtime_detector_container_attributed_total{by="proc"' | cut -d. 
 unknown=$(metric 'runtime_detector_container_unknown_cgroup_total' | cut -d. -f1)
 execs=$(metric 'runtime_detector_events_total{type="exec"' | cut -d. -f1)
 app_stop
-log "container EXECs: unified=$unified v1=$v1 proc=$proc unknown=$unknown (of $execs EXEC events)"
+log "container images: unified=$unified v1=$v1 proc=$proc unknown=$unknown ($execs EXEC events)"
 
 # ---------------------------------------------------------------- report
 
 summary() { awk -F'\t' -v m="$1" '$2 == m {r += $3; c += $4; n++} END {printf "%.0f\t%.0f", r / n, c / n}' "$TSV"; }
+median() { awk -F'\t' -v m="$1" '$2 == m {print $4}' "$TSV" | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 read -r rate_on cpu_on <<< "$(summary on)"
 read -r rate_off cpu_off <<< "$(summary off)"
+med_on=$(median on)
+med_off=$(median off)
 attributed=$((unified + v1 + proc))
 {
 	echo "# Container attribution: cost and /proc reads"
@@ -152,10 +159,14 @@ attributed=$((unified + v1 + proc))
 	echo "an EXIT, attributed, as host processes, to no container); $ROUNDS rounds alternating on and off, each"
 	echo "in a fresh JVM after $WARMUP unmeasured storms."
 	echo
-	echo "| --containers | exec rate (/s, mean) | app CPU per storm (ms, mean) | app CPU per 1000 events (ms) |"
-	echo "|---|---|---|---|"
-	echo "| on | $rate_on | $cpu_on | $(awk -v c="$cpu_on" -v n="$N" 'BEGIN {printf "%.1f", c * 1000 / (2 * n)}') |"
-	echo "| off | $rate_off | $cpu_off | $(awk -v c="$cpu_off" -v n="$N" 'BEGIN {printf "%.1f", c * 1000 / (2 * n)}') |"
+	echo "| --containers | exec rate (/s, mean) | app CPU per storm (ms, mean) | (ms, median) | app CPU per 1000 events (ms, median) |"
+	echo "|---|---|---|---|---|"
+	echo "| on | $rate_on | $cpu_on | $med_on | $(awk -v c="$med_on" -v n="$N" 'BEGIN {printf "%.1f", c * 1000 / (2 * n)}') |"
+	echo "| off | $rate_off | $cpu_off | $med_off | $(awk -v c="$med_off" -v n="$N" 'BEGIN {printf "%.1f", c * 1000 / (2 * n)}') |"
+	echo
+	echo "CPU is sampled with the clock tick ($(getconf CLK_TCK) Hz) from /proc/PID/stat; on a shared machine"
+	echo "(load average $(cut -d' ' -f1-3 /proc/loadavg) at the end) the rounds of one mode spread widely: compare"
+	echo "the spread of the rounds below with the difference of the means."
 	echo
 	echo "Rounds (round, mode, rate, CPU ms):"
 	echo
@@ -165,15 +176,17 @@ attributed=$((unified + v1 + proc))
 	echo
 	echo "## 2. EXECs in containers"
 	echo
-	echo "$K podman containers (runc, cgroupfs), each running $M execs of busybox \`true\` from a shell loop."
+	echo "$K podman containers (runc, cgroupfs), each running $M execs of busybox \`true\` from a shell loop:"
+	echo "$execs EXEC events. Attribution is counted per process image, the EXEC's and the FORK's before it"
+	echo "(the shell forks, the child execs), so each exec in a container is two."
 	echo
-	echo "| attributed from | EXECs |"
+	echo "| attributed from | process images |"
 	echo "|---|---|"
 	echo "| the kernel's unified cgroup id | $unified |"
 	echo "| the kernel's v1 memory cgroup id | $v1 |"
 	echo "| /proc/PID/cgroup (cache behind the exec) | $proc |"
 	echo "| not attributed (ids unknown) | $unknown |"
 	echo
-	echo "Share attributed without a /proc read: $(awk -v a="$((unified + v1))" -v t="$attributed" 'BEGIN {printf "%.2f %%", t ? 100 * a / t : 0}') ($((unified + v1)) of $attributed)."
+	echo "Share attributed without a /proc read (kernel ids and the cgroup cache alone): $(awk -v a="$((unified + v1))" -v t="$attributed" 'BEGIN {printf "%.2f %%", t ? 100 * a / t : 0}') ($((unified + v1)) of $attributed)."
 } > "$OUT"
 log "wrote $OUT"
