@@ -4,9 +4,9 @@
 #   1. rootfs.tar: libc, libstdc++, libelf and zlib (what the JVM and the JNI library link against)
 #      and their dependencies, extracted from Debian's packages by mmdebstrap, pruned of
 #      documentation, locales and iconv modules; cached in .build/image by package list;
-#   2. jre/: Debian's JDK 17 cut down by jlink to the modules jdeps finds in the jar, plus
-#      jdk.crypto.ec (TLS to Kafka finds it as a provider, which jdeps cannot see), with
-#      the JDK's class-data-sharing archive;
+#   2. jre/: Debian's JDK 17 cut down by jlink to the modules jdeps finds in the jar (less
+#      java.desktop, see below), plus jdk.crypto.ec (TLS to Kafka finds it as a provider,
+#      which jdeps cannot see), with the JDK's class-data-sharing archive;
 #   3. the app's shaded jar and the JVM's options (deploy/image/jvm.options);
 #   4. an application class-data-sharing archive from a training run of the detector;
 # then `podman build --pull=never` of deploy/image/Containerfile over that context. The
@@ -102,7 +102,11 @@ cp "$base" "$ctx/rootfs.tar"
 
 # 2. The JRE: only the modules the jar uses.
 modules=$("$JDK/bin/jdeps" --multi-release 17 --ignore-missing-deps --print-module-deps "$JAR")
-modules="$modules,jdk.crypto.ec"
+# java.desktop (10 MB of the JRE) only because jdeps sees java.beans behind code the
+# detector never runs: Jackson's and Typesafe Config's bean support, Micrometer's log
+# binders. The image's tests run the detector and its metrics without it (and a Kafka
+# producer started against an unreachable broker loaded no class of it either).
+modules="$(tr ',' '\n' <<<"$modules" | grep -vx java.desktop | paste -sd, -),jdk.crypto.ec"
 say "jlink: $modules"
 "$JDK/bin/jlink" --add-modules "$modules" "${JLINK_OPTS[@]}" --no-man-pages --no-header-files --compress=2 \
   --output "$ctx/jre" >/dev/null
