@@ -6,6 +6,7 @@
 # with both images as an OCI archive ($LIST_ARCHIVE), which `skopeo copy --all
 # oci-archive:... docker://REGISTRY/...` or `podman manifest push` takes to a registry.
 # Knobs: IMAGE (localhost/runtime-detector:dev), LIST ($IMAGE-multiarch),
+#        OTHER_ARCHIVE (deploy/target/runtime-detector-image-<other arch>.tar),
 #        LIST_ARCHIVE (deploy/target/runtime-detector-image-multiarch.tar). Needs root.
 set -euo pipefail
 
@@ -26,7 +27,8 @@ case $host_arch in
 esac
 "${PODMAN[@]}" image exists "$IMAGE" || fail "$IMAGE is missing; deploy/image/build.sh builds it first (make image does)"
 
-IMAGE_ARCH=$other IMAGE=$IMAGE-$other ARCHIVE=${ARCHIVE:-$ROOT/deploy/target/runtime-detector-image-$other.tar} \
+# Its own archive knob: an ARCHIVE in the environment names this machine's image's.
+IMAGE_ARCH=$other IMAGE=$IMAGE-$other ARCHIVE=${OTHER_ARCHIVE:-$ROOT/deploy/target/runtime-detector-image-$other.tar} \
   "$ROOT/deploy/image/build.sh" "$@"
 
 # A manifest list cannot take the name of an image; an earlier list of that name goes.

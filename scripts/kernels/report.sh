@@ -19,7 +19,7 @@ section() { # arch name...
   echo "<!-- section $arch: rewritten by scripts/kernels/report.sh whenever $arch kernels run -->"
   if [ "$arch" = arm64 ]; then
     echo "Written on $(date -u +%Y-%m-%dT%H:%MZ). Each Debian arm64 cloud kernel boots under qemu-system-aarch64"
-    echo "$(qemu_version qemu-system-aarch64) (\`-M virt -cpu max,pauth-impdef=on\`) on a $(uname -m) $(uname -r) host. The guest's root is an"
+    echo "$(qemu_version qemu-system-aarch64) (\`-M virt -cpu max,pauth-impdef=on\`) on an $(uname -m) host running $(uname -r). The guest's root is an"
     echo "arm64 userland extracted from Debian bookworm's packages (\`mmdebstrap --variant=extract\`:"
     echo "openjdk-17-jre-headless, bash, coreutils, util-linux, bpftool, busybox-static), overlaid with a"
     echo "tmpfs; the build's tree and the Maven repository are bound into it read-only from the host, and"

@@ -139,12 +139,14 @@ done
 # would otherwise compile in the guest, cross-built here.
 arm64_root="" arm64_helpers="" binds=""
 if [[ " ${selected[*]} " == *" arm64"* ]]; then
-  arm64_root="$KERNELS_WORK/arm64-root-$(printf '%s\n' "${ARM64_ROOT_PACKAGES[@]}" awk | sha256sum | cut -c1-12)"
+  arm64_root="$KERNELS_WORK/arm64-root-$(printf '%s\n' "${ARM64_ROOT_PACKAGES[@]}" awk merged-usr | sha256sum | cut -c1-12)"
   if [ ! -f "$arm64_root/.complete" ]; then
     say "extracting the arm64 userland (${ARM64_ROOT_PACKAGES[*]}) into $arm64_root"
     rm -rf "$arm64_root"
-    mmdebstrap --quiet --variant=extract --arch=arm64 --include="$(IFS=,; echo "${ARM64_ROOT_PACKAGES[*]}")" \
-      bookworm "$arm64_root" >/dev/null
+    # Merged /usr, as a Debian 12 system has it (/bin -> usr/bin): the tests expect the
+    # executables' resolved paths to be /usr/bin/....
+    mmdebstrap --quiet --variant=extract --arch=arm64 --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
+      --include="$(IFS=,; echo "${ARM64_ROOT_PACKAGES[*]}")" bookworm "$arm64_root" >/dev/null
     # What maintainer scripts would have made and extract does not run: awk (mawk's alternative).
     ln -sfn mawk "$arm64_root/usr/bin/awk"
     [ -x "$arm64_root$ARM64_JAVA" ] || { say "the arm64 userland has no $ARM64_JAVA"; exit 2; }
