@@ -72,10 +72,25 @@ final class Podman {
     /**
      * Removes the tests' cgroup parent, and what cgroupfs created below it (conmon's cgroup,
      * containers' leaves), from every hierarchy once its containers are gone: podman leaves
-     * them behind. A cgroup that still has a process stays, for a later run to remove.
+     * them behind. A cgroup that still has a process after 10 s stays, for a later run to remove.
      */
     static void removeCgroupParent() throws IOException {
+        // conmon outlives `podman rm` by a moment, and its cgroup with it: retry for a while.
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!removeCgroupTree() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** One pass, leaves first. @return whether nothing of the tests' cgroups is left */
+    private static boolean removeCgroupTree() throws IOException {
         String parent = cgroupParent();
+        boolean gone = true;
         try (var hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
             for (Path h : hierarchies.toList()) {
                 Path dir = Path.of(h + parent);
@@ -90,11 +105,12 @@ final class Podman {
                     try {
                         Files.delete(cgroup); // rmdir: a cgroup's files are not files
                     } catch (IOException stillInUse) {
-                        // a process still there
+                        gone = false; // a process still there
                     }
                 }
             }
         }
+        return gone;
     }
 
     static boolean installed() {
