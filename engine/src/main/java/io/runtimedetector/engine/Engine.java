@@ -2,7 +2,6 @@ package io.runtimedetector.engine;
 
 import io.runtimedetector.ContainerMetrics;
 import io.runtimedetector.DetectorMetrics;
-import io.runtimedetector.DetectorOptions;
 import io.runtimedetector.container.ContainerAttribution;
 import io.runtimedetector.container.ContainerNamer;
 import io.runtimedetector.event.ProcessEvent;
@@ -32,11 +31,10 @@ import org.apache.pekko.stream.typed.javadsl.ActorSink;
 import org.slf4j.Logger;
 
 /**
- * The engine's wiring, for {@link io.runtimedetector.Detector} only: the one engine type
- * outside this package, so that everything it assembles stays package-private. Not an
- * API: its shape follows the detector's needs.
+ * The engine's wiring, for {@link Detector} only. Package-private like everything it
+ * assembles: the detector, its options and its metrics are the engine's whole API.
  */
-public final class Engine {
+final class Engine {
 
     /** Defined in the engine's reference.conf: every /proc read after the scan runs there. */
     static final String PROC_DISPATCHER = "runtime-detector.proc-dispatcher";
@@ -53,7 +51,7 @@ public final class Engine {
     private volatile ContainerAttribution containers = ContainerAttribution.off();
     private volatile ContainerNamer names = ContainerNamer.off();
 
-    public Engine(DetectorOptions options) {
+    Engine(DetectorOptions options) {
         this.options = options;
         this.log = options.logger();
     }
@@ -64,7 +62,7 @@ public final class Engine {
      * @param requested processes to follow on request from the start
      * @return completes once the scan's processes are known to the supervisor
      */
-    public CompletionStage<Done> start(ActorSystem<?> system, EventProbe probe, BoundedSourceQueue<ProcessEvent> output,
+    CompletionStage<Done> start(ActorSystem<?> system, EventProbe probe, BoundedSourceQueue<ProcessEvent> output,
             List<Integer> requested, String name) {
         ProcReader proc = new ProcReader(options.procfs(),
                 new EnvSelector(new HashSet<>(options.reportedEnvKeys()), options.envPrefix()), counters);
@@ -102,7 +100,7 @@ public final class Engine {
     }
 
     /** Follows a running process on request. @return false when no such process runs */
-    public boolean trackProcess(int pid) {
+    boolean trackProcess(int pid) {
         ProcScanner now = scanner;
         if (now == null) {
             throw new IllegalStateException("the engine has not started");
@@ -110,7 +108,7 @@ public final class Engine {
         return now.adoptRequested(pid);
     }
 
-    public DetectorMetrics metrics(ProbeCounters kernel, String programVariant, long sinkDropped) {
+    DetectorMetrics metrics(ProbeCounters kernel, String programVariant, long sinkDropped) {
         QueueStats queue = kernel.queue() == null ? QueueStats.EMPTY : kernel.queue();
         RecordSizes records = kernel.records() == null ? RecordSizes.NONE : kernel.records();
         return new DetectorMetrics(counters.rawSnapshot(), counters.emittedSnapshot(), counters.filteredSnapshot(),
@@ -131,7 +129,7 @@ public final class Engine {
     }
 
     /** Stops following the cgroup hierarchies and closes the name source; once the detector has stopped. */
-    public void close() {
+    void close() {
         containers.close();
         if (names.enabled()) {
             names.close();
@@ -147,7 +145,7 @@ public final class Engine {
      * through the actors to the sinks' hand-off on one thread, where each step between
      * threads would cost a wake-up of several microseconds per batch (BENCHMARKS.md §3).
      */
-    public static Attributes streamAttributes(ActorSystem<?> system) {
+    static Attributes streamAttributes(ActorSystem<?> system) {
         return system.settings().config().hasPath(ProcessSupervisor.ENGINE_DISPATCHER)
                 ? ActorAttributes.dispatcher(ProcessSupervisor.ENGINE_DISPATCHER) : Attributes.none();
     }

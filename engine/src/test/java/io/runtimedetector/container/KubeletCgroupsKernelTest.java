@@ -5,14 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.runtimedetector.ContainerMetrics;
-import io.runtimedetector.Detector;
-import io.runtimedetector.DetectorOptions;
+import io.runtimedetector.engine.Detector;
+import io.runtimedetector.engine.DetectorOptions;
 import io.runtimedetector.event.ContainerInfo;
 import io.runtimedetector.event.EventType;
 import io.runtimedetector.event.ProcessEvent;
 import io.runtimedetector.probe.KernelTestSupport;
 import io.runtimedetector.probe.TestProcesses;
-import io.runtimedetector.sink.InMemorySink;
+import io.runtimedetector.sinks.InMemorySink;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -2,13 +2,13 @@ package io.runtimedetector.container;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.runtimedetector.Detector;
-import io.runtimedetector.DetectorOptions;
+import io.runtimedetector.engine.Detector;
+import io.runtimedetector.engine.DetectorOptions;
 import io.runtimedetector.event.ContainerInfo;
 import io.runtimedetector.event.EventType;
 import io.runtimedetector.event.ProcessEvent;
 import io.runtimedetector.probe.KernelTestSupport;
-import io.runtimedetector.sink.InMemorySink;
+import io.runtimedetector.sinks.InMemorySink;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

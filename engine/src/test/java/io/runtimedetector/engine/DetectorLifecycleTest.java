@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.runtimedetector.Detector;
-import io.runtimedetector.DetectorOptions;
 import io.runtimedetector.event.EventType;
 import io.runtimedetector.event.ProcessEvent;
 import io.runtimedetector.event.ProcessInfo;

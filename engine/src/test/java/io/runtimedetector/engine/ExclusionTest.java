@@ -3,7 +3,6 @@ package io.runtimedetector.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.runtimedetector.DetectorMetrics;
-import io.runtimedetector.DetectorOptions;
 import io.runtimedetector.FilterReason;
 import io.runtimedetector.event.EventType;
 import io.runtimedetector.event.ProcessEvent;

@@ -1,6 +1,5 @@
 package io.runtimedetector.engine;
 
-import io.runtimedetector.Detector;
 import io.runtimedetector.probe.EventProbe;
 import io.runtimedetector.probe.ProbeConfig;
 import io.runtimedetector.probe.ProbeCounters;
@@ -37,7 +36,7 @@ public final class FakeProbe implements EventProbe {
         this.system = system;
     }
 
-    /** The factory to give {@link Detector#create(io.runtimedetector.DetectorOptions, Detector.ProbeFactory)}. */
+    /** The factory to give {@link Detector#create(io.runtimedetector.engine.DetectorOptions, Detector.ProbeFactory)}. */
     public Detector.ProbeFactory factory() {
         return cfg -> {
             config = cfg;

@@ -3,7 +3,6 @@ package io.runtimedetector.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.runtimedetector.Detector;
 import io.runtimedetector.DetectorMetrics;
 import io.runtimedetector.FilterReason;
 import io.runtimedetector.event.EventType;

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.runtimedetector.DetectorMetrics;
-import io.runtimedetector.DetectorOptions;
 import io.runtimedetector.FilterReason;
 import io.runtimedetector.event.EventType;
 import io.runtimedetector.event.ProcessEvent;

@@ -3,7 +3,6 @@ package io.runtimedetector.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
-import io.runtimedetector.DetectorOptions;
 import io.runtimedetector.event.EventType;
 import io.runtimedetector.event.ProcessEvent;
 import io.runtimedetector.probe.ProbeCounters;

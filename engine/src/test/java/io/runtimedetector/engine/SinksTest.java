@@ -3,11 +3,9 @@ package io.runtimedetector.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.runtimedetector.Detector;
-import io.runtimedetector.DetectorOptions;
 import io.runtimedetector.event.EventType;
 import io.runtimedetector.event.ProcessEvent;
-import io.runtimedetector.sink.InMemorySink;
+import io.runtimedetector.sinks.InMemorySink;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

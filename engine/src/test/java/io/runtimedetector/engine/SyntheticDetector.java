@@ -2,9 +2,7 @@ package io.runtimedetector.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.runtimedetector.Detector;
 import io.runtimedetector.DetectorMetrics;
-import io.runtimedetector.DetectorOptions;
 import io.runtimedetector.event.EventType;
 import io.runtimedetector.event.ProcessEvent;
 import io.runtimedetector.probe.RawEvent;

@@ -1,6 +1,5 @@
 package io.runtimedetector.engine;
 
-import io.runtimedetector.DetectorOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

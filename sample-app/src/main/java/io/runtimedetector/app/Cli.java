@@ -1,6 +1,6 @@
 package io.runtimedetector.app;
 
-import io.runtimedetector.DetectorOptions;
+import io.runtimedetector.engine.DetectorOptions;
 import io.runtimedetector.probe.ProbeConfig;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -13,11 +13,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine;
 
 /**
  * The command line: picocli parses {@link CliFlags}; each value then comes from the flag,

@@ -1,20 +1,20 @@
 package io.runtimedetector.app;
 
-import io.runtimedetector.Detector;
-import io.runtimedetector.DetectorOptions;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.runtimedetector.engine.Detector;
+import io.runtimedetector.engine.DetectorOptions;
+import io.runtimedetector.micrometer.DetectorMeterBinder;
 import io.runtimedetector.probe.InsufficientPrivilegesException;
 import io.runtimedetector.probe.ProbeException;
 import io.runtimedetector.probe.UnsupportedKernelException;
 import io.runtimedetector.sink.EventSink;
-import io.micrometer.core.instrument.binder.MeterBinder;
-import io.runtimedetector.micrometer.DetectorMeterBinder;
 import io.runtimedetector.sink.kafka.KafkaSink;
 import io.runtimedetector.sink.kafka.KafkaSinkSettings;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;

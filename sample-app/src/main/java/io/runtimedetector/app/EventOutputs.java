@@ -1,10 +1,10 @@
 package io.runtimedetector.app;
 
 import io.runtimedetector.sink.EventSink;
-import io.runtimedetector.sink.EventFormat;
-import io.runtimedetector.sink.JsonEventFormat;
-import io.runtimedetector.sink.LinesSink;
-import io.runtimedetector.sink.TextEventFormat;
+import io.runtimedetector.sinks.EventFormat;
+import io.runtimedetector.sinks.JsonEventFormat;
+import io.runtimedetector.sinks.LinesSink;
+import io.runtimedetector.sinks.TextEventFormat;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.AccessDeniedException;

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.runtimedetector.Detector;
-import io.runtimedetector.DetectorOptions;
+import io.runtimedetector.engine.Detector;
+import io.runtimedetector.engine.DetectorOptions;
 import io.runtimedetector.probe.EventProbe;
 import io.runtimedetector.probe.InsufficientPrivilegesException;
 import io.runtimedetector.probe.ProbeCounters;

@@ -1,8 +1,8 @@
 package io.runtimedetector.bench;
 
-import io.runtimedetector.Detector;
 import io.runtimedetector.DetectorMetrics;
-import io.runtimedetector.DetectorOptions;
+import io.runtimedetector.engine.Detector;
+import io.runtimedetector.engine.DetectorOptions;
 import io.runtimedetector.probe.KernelProbe;
 import io.runtimedetector.probe.ProbeConfig;
 import java.io.BufferedReader;

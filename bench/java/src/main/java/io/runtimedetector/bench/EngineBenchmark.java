@@ -1,13 +1,13 @@
 package io.runtimedetector.bench;
 
-import io.runtimedetector.Detector;
 import io.runtimedetector.DetectorMetrics;
-import io.runtimedetector.DetectorOptions;
+import io.runtimedetector.engine.Detector;
+import io.runtimedetector.engine.DetectorOptions;
 import io.runtimedetector.event.ProcessEvent;
 import io.runtimedetector.probe.RawEvent;
 import io.runtimedetector.probe.RawEventType;
 import io.runtimedetector.sink.EventSink;
-import io.runtimedetector.sink.EventSinks;
+import io.runtimedetector.sinks.EventSinks;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

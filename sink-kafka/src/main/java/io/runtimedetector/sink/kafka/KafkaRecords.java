@@ -2,7 +2,7 @@ package io.runtimedetector.sink.kafka;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.runtimedetector.event.ProcessEvent;
-import io.runtimedetector.sink.JsonEventFormat;
+import io.runtimedetector.sinks.JsonEventFormat;
 
 /**
  * The key and value of an event's record. The key {@code node/pid/startBootTimeNs} names

@@ -2,7 +2,7 @@ package io.runtimedetector.sink.kafka;
 
 import com.typesafe.config.ConfigFactory;
 import io.runtimedetector.event.ProcessEvent;
-import io.runtimedetector.sink.PekkoEventSink;
+import io.runtimedetector.sinks.PekkoEventSink;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;

@@ -1,0 +1,283 @@
+package io.runtimedetector.engine;
+
+import io.runtimedetector.ContainerNameSource;
+import io.runtimedetector.probe.ProbeConfig;
+import io.runtimedetector.sink.EventSink;
+import io.runtimedetector.sinks.SinkSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything a {@link Detector} is configured with. Validated on construction: a bad
+ * value fails with an {@link IllegalArgumentException} that names the option.
+ *
+ * @param reportedEnvKeys     environment variables whose values are reported in {@code ProcessInfo.envs}
+ * @param envPrefix           only processes with an environment variable whose name starts with this
+ *                            are reported; "" reports every process
+ * @param minDuration         a process is reported only once it has lived this long; zero reports at once
+ * @param excludedExecutables executables never reported (as the exec'd path, the resolved executable or
+ *                            a script's interpreter); always contains {@link #ALWAYS_EXCLUDED}
+ * @param watchedFiles        files whose successful open by a reported process is a FILE_OPEN event
+ * @param trackedPids         processes to follow from the start on request, see {@link Detector#trackProcesses}
+ * @param procfs              where procfs is mounted
+ * @param trackedCapacity     how many processes the kernel can follow at once
+ * @param actorSystem         the actor system to run in; empty: the detector creates and owns one
+ * @param sinks               plain-Java consumers of the events
+ * @param sinkSettings        buffering, overflow and restarts of each sink
+ * @param outputBufferSize    events held between the engine and its consumers; past it they are dropped and counted
+ * @param logger              the SLF4J logger the detector writes its own lines to (attach, stop, failures), so that
+ *                            an application running several detectors can tell them apart or route them
+ * @param attributeContainers whether each process image carries its container ({@code ProcessInfo.container}),
+ *                            from the cgroup ids the kernel records and a cache of the cgroup hierarchies
+ * @param containerNames      where the pod and container names come from (the runtime, over CRI: module
+ *                            cri-client); empty: events carry what the cgroup tells only. The detector closes it
+ */
+public record DetectorOptions(
+        List<String> reportedEnvKeys,
+        String envPrefix,
+        Duration minDuration,
+        List<Path> excludedExecutables,
+        List<Path> watchedFiles,
+        List<Integer> trackedPids,
+        Path procfs,
+        int trackedCapacity,
+        Optional<ActorSystem<?>> actorSystem,
+        List<EventSink> sinks,
+        SinkSettings sinkSettings,
+        int outputBufferSize,
+        Logger logger,
+        boolean attributeContainers,
+        Optional<ContainerNameSource> containerNames) {
+
+    /** The pause container of every Kubernetes pod: never interesting. */
+    public static final Path ALWAYS_EXCLUDED = Path.of("/pause");
+    public static final Duration DEFAULT_MIN_DURATION = Duration.ofSeconds(1);
+    public static final Path DEFAULT_PROCFS = Path.of("/proc");
+    public static final int DEFAULT_TRACKED_CAPACITY = 131_072;
+    public static final int DEFAULT_OUTPUT_BUFFER_SIZE = 65_536;
+
+    public DetectorOptions {
+        reportedEnvKeys = List.copyOf(Objects.requireNonNull(reportedEnvKeys, "reportedEnvKeys"));
+        envPrefix = envPrefix == null ? "" : envPrefix;
+        Objects.requireNonNull(minDuration, "minDuration");
+        excludedExecutables = withAlwaysExcluded(Objects.requireNonNull(excludedExecutables, "excludedExecutables"));
+        watchedFiles = List.copyOf(Objects.requireNonNull(watchedFiles, "watchedFiles"));
+        trackedPids = List.copyOf(Objects.requireNonNull(trackedPids, "trackedPids"));
+        Objects.requireNonNull(procfs, "procfs");
+        actorSystem = Objects.requireNonNull(actorSystem, "actorSystem");
+        sinks = List.copyOf(Objects.requireNonNull(sinks, "sinks"));
+        Objects.requireNonNull(sinkSettings, "sinkSettings");
+        Objects.requireNonNull(logger, "logger");
+        Objects.requireNonNull(containerNames, "containerNames");
+
+        for (String key : reportedEnvKeys) {
+            if (key.isEmpty() || key.indexOf('=') >= 0 || key.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("reportedEnvKeys: \"" + key
+                        + "\" is not a variable name (empty, or contains '=' or NUL)");
+            }
+        }
+        if (minDuration.isNegative()) {
+            throw new IllegalArgumentException("minDuration: must not be negative, was " + minDuration);
+        }
+        // The kernel's limits (prefix and path lengths, how many paths, map capacity) are the probe's to state.
+        probeConfig(envPrefix, reportedEnvKeys, excludedExecutables, watchedFiles, trackedCapacity, procfs);
+        if (new HashSet<>(watchedFiles).size() != watchedFiles.size()) {
+            throw new IllegalArgumentException("watchedFiles: a path is listed twice; each needs its own id");
+        }
+        for (int pid : trackedPids) {
+            if (pid <= 0) {
+                throw new IllegalArgumentException("trackedPids: " + pid + " is not a process id");
+            }
+        }
+        if (!procfs.isAbsolute()) {
+            throw new IllegalArgumentException("procfs: " + procfs + " is not an absolute path");
+        }
+        if (outputBufferSize < 1) {
+            throw new IllegalArgumentException("outputBufferSize: must be positive, was " + outputBufferSize);
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private static List<Path> withAlwaysExcluded(List<Path> paths) {
+        Set<Path> all = new LinkedHashSet<>();
+        all.add(ALWAYS_EXCLUDED);
+        all.addAll(paths);
+        return List.copyOf(all);
+    }
+
+    /** What the kernel probe is configured with. */
+    public ProbeConfig probeConfig() {
+        return probeConfig(envPrefix, reportedEnvKeys, excludedExecutables, watchedFiles, trackedCapacity, procfs);
+    }
+
+    /** The keys whose values the kernel can capture; the engine reads the others from /proc. */
+    static List<String> kernelEnvKeys(List<String> keys) {
+        return keys.stream()
+                .filter(k -> k.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= ProbeConfig.MAX_ENV_KEY_BYTES)
+                .limit(ProbeConfig.MAX_ENV_KEYS)
+                .toList();
+    }
+
+    private static ProbeConfig probeConfig(String envPrefix, List<String> reportedEnvKeys, List<Path> excluded,
+            List<Path> watched, int trackedCapacity, Path procfs) {
+        return ProbeConfig.builder()
+                .envPrefix(envPrefix)
+                .reportedEnvKeys(kernelEnvKeys(reportedEnvKeys))
+                .excludedExecutables(excluded)
+                .watchedFiles(watched)
+                .trackedCapacity(trackedCapacity)
+                .procPath(procfs)
+                .build();
+    }
+
+    /**
+     * Defaults: no environment reported, no prefix filter (every process), 1 s minimum
+     * duration, only {@code /pause} excluded, no watched files, {@code /proc}, 131072
+     * tracked processes, an actor system of its own, no sinks, {@link SinkSettings#defaults()}, the
+     * {@code io.runtimedetector.engine.Detector} logger, containers attributed.
+     */
+    public static final class Builder {
+        private final List<String> reportedEnvKeys = new ArrayList<>();
+        private String envPrefix = "";
+        private Duration minDuration = DEFAULT_MIN_DURATION;
+        private final List<Path> excludedExecutables = new ArrayList<>();
+        private final List<Path> watchedFiles = new ArrayList<>();
+        private final List<Integer> trackedPids = new ArrayList<>();
+        private Path procfs = DEFAULT_PROCFS;
+        private int trackedCapacity = DEFAULT_TRACKED_CAPACITY;
+        private ActorSystem<?> actorSystem;
+        private final List<EventSink> sinks = new ArrayList<>();
+        private SinkSettings sinkSettings = SinkSettings.defaults();
+        private int outputBufferSize = DEFAULT_OUTPUT_BUFFER_SIZE;
+        private Logger logger = LoggerFactory.getLogger(Detector.class);
+        private boolean attributeContainers = true;
+        private ContainerNameSource containerNames;
+
+        private Builder() {
+        }
+
+        public Builder reportedEnvKeys(Collection<String> keys) {
+            reportedEnvKeys.clear();
+            reportedEnvKeys.addAll(keys);
+            return this;
+        }
+
+        public Builder envPrefix(String prefix) {
+            this.envPrefix = prefix;
+            return this;
+        }
+
+        public Builder minDuration(Duration duration) {
+            this.minDuration = duration;
+            return this;
+        }
+
+        /** Added to {@code /pause}, which is always excluded. */
+        public Builder excludedExecutables(Collection<Path> paths) {
+            excludedExecutables.clear();
+            excludedExecutables.addAll(paths);
+            return this;
+        }
+
+        public Builder watchedFiles(Collection<Path> paths) {
+            watchedFiles.clear();
+            watchedFiles.addAll(paths);
+            return this;
+        }
+
+        public Builder trackedPids(Collection<Integer> pids) {
+            trackedPids.clear();
+            trackedPids.addAll(pids);
+            return this;
+        }
+
+        public Builder procfs(Path path) {
+            this.procfs = path;
+            return this;
+        }
+
+        public Builder trackedCapacity(int capacity) {
+            this.trackedCapacity = capacity;
+            return this;
+        }
+
+        /** Run in this system instead of one of the detector's own; the detector never terminates it. */
+        public Builder actorSystem(ActorSystem<?> system) {
+            this.actorSystem = system;
+            return this;
+        }
+
+        public Builder sinks(Collection<EventSink> list) {
+            sinks.clear();
+            sinks.addAll(list);
+            return this;
+        }
+
+        public Builder addSink(EventSink sink) {
+            sinks.add(Objects.requireNonNull(sink, "sink"));
+            return this;
+        }
+
+        public Builder sinkSettings(SinkSettings settings) {
+            this.sinkSettings = settings;
+            return this;
+        }
+
+        public Builder outputBufferSize(int size) {
+            this.outputBufferSize = size;
+            return this;
+        }
+
+        /** The logger for the detector's own lines; default: the one named {@code io.runtimedetector.engine.Detector}. */
+        public Builder logger(Logger detectorLogger) {
+            this.logger = Objects.requireNonNull(detectorLogger, "logger");
+            return this;
+        }
+
+        /** {@link #logger(Logger)} by name, e.g. {@code "myapp.detector.node-a"}. */
+        public Builder loggerName(String name) {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("loggerName: must not be empty");
+            }
+            return logger(LoggerFactory.getLogger(name));
+        }
+
+        /**
+         * Whether events carry the container and pod of their process (default true): the
+         * cgroup hierarchies are walked at start and watched with inotify while the detector runs.
+         */
+        public Builder attributeContainers(boolean attribute) {
+            this.attributeContainers = attribute;
+            return this;
+        }
+
+        /**
+         * Asks {@code source} (e.g. {@code CriNameSource} on the runtime's CRI socket) for the
+         * pod and container names of each container; the detector closes it when it stops.
+         */
+        public Builder containerNames(ContainerNameSource source) {
+            this.containerNames = source;
+            return this;
+        }
+
+        public DetectorOptions build() {
+            return new DetectorOptions(reportedEnvKeys, envPrefix, minDuration, excludedExecutables, watchedFiles,
+                    trackedPids, procfs, trackedCapacity, Optional.ofNullable(actorSystem), sinks, sinkSettings,
+                    outputBufferSize, logger, attributeContainers, Optional.ofNullable(containerNames));
+        }
+    }
+}
