@@ -90,8 +90,8 @@ install_peers() {
 build() {
 	cd "$ROOT"
 	if [ "$SKIP_BUILD" != 1 ]; then
-		log "building the engine and its dependencies (mvn install -pl engine -am)"
-		mvn -B -ntp -q install -DskipTests -DskipITs -pl engine -am > "$WORK/build.log" 2>&1 ||
+		log "building the engine and its dependencies (mvn install -pl engine,probe-testkit -am)"
+		mvn -B -ntp -q install -DskipTests -DskipITs -pl engine,probe-testkit -am > "$WORK/build.log" 2>&1 ||
 			die "the engine does not build (see $WORK/build.log); if it is being worked on, retry in a few minutes"
 		log "building bench/java and bench/c"
 		mvn -B -ntp -q -f bench/java/pom.xml package >> "$WORK/build.log" 2>&1 || die "bench/java does not build (see $WORK/build.log)"

@@ -14,24 +14,25 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Everything a {@link Detector} is configured with. Validated on construction: a bad
- * value fails with an {@link IllegalArgumentException} that names the option.
+ * Everything a {@link Detector} is configured with: the kernel probe's configuration,
+ * held as the probe's own {@link ProbeConfig} (which states and checks the kernel's
+ * limits), and what the engine adds on top. Validated on construction: a bad value fails
+ * with an {@link IllegalArgumentException} whose message starts with the option's name.
  *
- * @param reportedEnvKeys     environment variables whose values are reported in {@code ProcessInfo.envs}
- * @param envPrefix           only processes with an environment variable whose name starts with this
- *                            are reported; "" reports every process
+ * @param probeConfig         what the kernel side filters on and how big its maps are; its
+ *                            {@code reportedEnvKeys} are the first {@link ProbeConfig#MAX_ENV_KEYS} of
+ *                            {@code reportedEnvKeys} that fit the kernel's table, and its exclusions always
+ *                            contain {@link #ALWAYS_EXCLUDED}. The builder derives both
+ * @param reportedEnvKeys     environment variables whose values are reported in {@code ProcessInfo.envs}; those
+ *                            the kernel does not capture are read from /proc
  * @param minDuration         a process is reported only once it has lived this long; zero reports at once
- * @param excludedExecutables executables never reported (as the exec'd path, the resolved executable or
- *                            a script's interpreter); always contains {@link #ALWAYS_EXCLUDED}
- * @param watchedFiles        files whose successful open by a reported process is a FILE_OPEN event
  * @param trackedPids         processes to follow from the start on request, see {@link Detector#trackProcesses}
- * @param procfs              where procfs is mounted
- * @param trackedCapacity     how many processes the kernel can follow at once
  * @param actorSystem         the actor system to run in; empty: the detector creates and owns one
  * @param sinks               plain-Java consumers of the events
  * @param sinkSettings        buffering, overflow and restarts of each sink
@@ -44,14 +45,10 @@ import org.slf4j.LoggerFactory;
  *                            cri-client); empty: events carry what the cgroup tells only. The detector closes it
  */
 public record DetectorOptions(
+        ProbeConfig probeConfig,
         List<String> reportedEnvKeys,
-        String envPrefix,
         Duration minDuration,
-        List<Path> excludedExecutables,
-        List<Path> watchedFiles,
         List<Integer> trackedPids,
-        Path procfs,
-        int trackedCapacity,
         Optional<ActorSystem<?>> actorSystem,
         List<EventSink> sinks,
         SinkSettings sinkSettings,
@@ -68,13 +65,10 @@ public record DetectorOptions(
     public static final int DEFAULT_OUTPUT_BUFFER_SIZE = 65_536;
 
     public DetectorOptions {
+        Objects.requireNonNull(probeConfig, "probeConfig");
         reportedEnvKeys = List.copyOf(Objects.requireNonNull(reportedEnvKeys, "reportedEnvKeys"));
-        envPrefix = envPrefix == null ? "" : envPrefix;
         Objects.requireNonNull(minDuration, "minDuration");
-        excludedExecutables = withAlwaysExcluded(Objects.requireNonNull(excludedExecutables, "excludedExecutables"));
-        watchedFiles = List.copyOf(Objects.requireNonNull(watchedFiles, "watchedFiles"));
         trackedPids = List.copyOf(Objects.requireNonNull(trackedPids, "trackedPids"));
-        Objects.requireNonNull(procfs, "procfs");
         actorSystem = Objects.requireNonNull(actorSystem, "actorSystem");
         sinks = List.copyOf(Objects.requireNonNull(sinks, "sinks"));
         Objects.requireNonNull(sinkSettings, "sinkSettings");
@@ -82,26 +76,24 @@ public record DetectorOptions(
         Objects.requireNonNull(containerNames, "containerNames");
 
         for (String key : reportedEnvKeys) {
-            if (key.isEmpty() || key.indexOf('=') >= 0 || key.indexOf('\0') >= 0) {
-                throw new IllegalArgumentException("reportedEnvKeys: \"" + key
-                        + "\" is not a variable name (empty, or contains '=' or NUL)");
-            }
+            // Keys past the kernel's table are read from /proc: a name, of any length.
+            ProbeConfig.checkVariableName("reportedEnvKeys", key, Integer.MAX_VALUE);
+        }
+        if (!probeConfig.reportedEnvKeys().equals(kernelEnvKeys(reportedEnvKeys))) {
+            throw new IllegalArgumentException("probeConfig: its reportedEnvKeys " + probeConfig.reportedEnvKeys()
+                    + " are not the ones the kernel can capture of " + reportedEnvKeys + " (use the builder)");
+        }
+        if (!probeConfig.excludedExecutables().contains(ALWAYS_EXCLUDED)) {
+            throw new IllegalArgumentException("probeConfig: its excludedExecutables lack " + ALWAYS_EXCLUDED
+                    + ", which is always excluded (use the builder)");
         }
         if (minDuration.isNegative()) {
             throw new IllegalArgumentException("minDuration: must not be negative, was " + minDuration);
-        }
-        // The kernel's limits (prefix and path lengths, how many paths, map capacity) are the probe's to state.
-        probeConfig(envPrefix, reportedEnvKeys, excludedExecutables, watchedFiles, trackedCapacity, procfs);
-        if (new HashSet<>(watchedFiles).size() != watchedFiles.size()) {
-            throw new IllegalArgumentException("watchedFiles: a path is listed twice; each needs its own id");
         }
         for (int pid : trackedPids) {
             if (pid <= 0) {
                 throw new IllegalArgumentException("trackedPids: " + pid + " is not a process id");
             }
-        }
-        if (!procfs.isAbsolute()) {
-            throw new IllegalArgumentException("procfs: " + procfs + " is not an absolute path");
         }
         if (outputBufferSize < 1) {
             throw new IllegalArgumentException("outputBufferSize: must be positive, was " + outputBufferSize);
@@ -112,16 +104,32 @@ public record DetectorOptions(
         return new Builder();
     }
 
-    private static List<Path> withAlwaysExcluded(List<Path> paths) {
-        Set<Path> all = new LinkedHashSet<>();
-        all.add(ALWAYS_EXCLUDED);
-        all.addAll(paths);
-        return List.copyOf(all);
+    /** Only processes with an environment variable whose name starts with this are reported; "" reports every one. */
+    public String envPrefix() {
+        return probeConfig.envPrefix();
     }
 
-    /** What the kernel probe is configured with. */
-    public ProbeConfig probeConfig() {
-        return probeConfig(envPrefix, reportedEnvKeys, excludedExecutables, watchedFiles, trackedCapacity, procfs);
+    /**
+     * Executables never reported (as the exec'd path, the resolved executable or a script's
+     * interpreter); always contains {@link #ALWAYS_EXCLUDED}.
+     */
+    public List<Path> excludedExecutables() {
+        return probeConfig.excludedExecutables();
+    }
+
+    /** Files whose successful open by a reported process is a FILE_OPEN event. */
+    public List<Path> watchedFiles() {
+        return probeConfig.watchedFiles();
+    }
+
+    /** Where procfs is mounted (a container may mount the host's elsewhere). */
+    public Path procfs() {
+        return probeConfig.procPath();
+    }
+
+    /** How many processes the kernel can follow at once. */
+    public int trackedCapacity() {
+        return probeConfig.trackedCapacity();
     }
 
     /** The keys whose values the kernel can capture; the engine reads the others from /proc. */
@@ -132,33 +140,21 @@ public record DetectorOptions(
                 .toList();
     }
 
-    private static ProbeConfig probeConfig(String envPrefix, List<String> reportedEnvKeys, List<Path> excluded,
-            List<Path> watched, int trackedCapacity, Path procfs) {
-        return ProbeConfig.builder()
-                .envPrefix(envPrefix)
-                .reportedEnvKeys(kernelEnvKeys(reportedEnvKeys))
-                .excludedExecutables(excluded)
-                .watchedFiles(watched)
-                .trackedCapacity(trackedCapacity)
-                .procPath(procfs)
-                .build();
-    }
-
     /**
      * Defaults: no environment reported, no prefix filter (every process), 1 s minimum
      * duration, only {@code /pause} excluded, no watched files, {@code /proc}, 131072
-     * tracked processes, an actor system of its own, no sinks, {@link SinkSettings#defaults()}, the
-     * {@code io.runtimedetector.engine.Detector} logger, containers attributed.
+     * tracked processes, the probe's other defaults ({@link ProbeConfig#builder()}), an actor
+     * system of its own, no sinks, {@link SinkSettings#defaults()}, the
+     * {@code io.runtimedetector.engine.Detector} logger, containers attributed. The probe's
+     * options go to its own builder, here or through {@link #probe}; {@link ProbeConfig}
+     * checks each of them, once.
      */
     public static final class Builder {
+        private final ProbeConfig.Builder probe = ProbeConfig.builder();
         private final List<String> reportedEnvKeys = new ArrayList<>();
-        private String envPrefix = "";
         private Duration minDuration = DEFAULT_MIN_DURATION;
         private final List<Path> excludedExecutables = new ArrayList<>();
-        private final List<Path> watchedFiles = new ArrayList<>();
         private final List<Integer> trackedPids = new ArrayList<>();
-        private Path procfs = DEFAULT_PROCFS;
-        private int trackedCapacity = DEFAULT_TRACKED_CAPACITY;
         private ActorSystem<?> actorSystem;
         private final List<EventSink> sinks = new ArrayList<>();
         private SinkSettings sinkSettings = SinkSettings.defaults();
@@ -177,7 +173,7 @@ public record DetectorOptions(
         }
 
         public Builder envPrefix(String prefix) {
-            this.envPrefix = prefix;
+            probe.envPrefix(prefix);
             return this;
         }
 
@@ -194,8 +190,7 @@ public record DetectorOptions(
         }
 
         public Builder watchedFiles(Collection<Path> paths) {
-            watchedFiles.clear();
-            watchedFiles.addAll(paths);
+            probe.watchedFiles(List.copyOf(paths));
             return this;
         }
 
@@ -206,12 +201,21 @@ public record DetectorOptions(
         }
 
         public Builder procfs(Path path) {
-            this.procfs = path;
+            probe.procPath(Objects.requireNonNull(path, "procfs"));
             return this;
         }
 
         public Builder trackedCapacity(int capacity) {
-            this.trackedCapacity = capacity;
+            probe.trackedCapacity(capacity);
+            return this;
+        }
+
+        /**
+         * The probe's other options (ring size, wake-up, variant, ...), set on its own
+         * builder: {@code .probe(p -> p.ringBufferBytes(32 << 20))}.
+         */
+        public Builder probe(Consumer<ProbeConfig.Builder> settings) {
+            settings.accept(probe);
             return this;
         }
 
@@ -275,9 +279,19 @@ public record DetectorOptions(
         }
 
         public DetectorOptions build() {
-            return new DetectorOptions(reportedEnvKeys, envPrefix, minDuration, excludedExecutables, watchedFiles,
-                    trackedPids, procfs, trackedCapacity, Optional.ofNullable(actorSystem), sinks, sinkSettings,
-                    outputBufferSize, logger, attributeContainers, Optional.ofNullable(containerNames));
+            Set<Path> excluded = new LinkedHashSet<>();
+            excluded.add(ALWAYS_EXCLUDED);
+            excluded.addAll(excludedExecutables);
+            if (excluded.size() > ProbeConfig.MAX_EXCLUDED) {
+                // The probe's own count would include the slot /pause takes.
+                throw new IllegalArgumentException("excludedExecutables: given for " + (excluded.size() - 1)
+                        + " paths; at most " + (ProbeConfig.MAX_EXCLUDED - 1) + " are supported (/pause is always excluded)");
+            }
+            ProbeConfig config = probe.excludedExecutables(List.copyOf(excluded))
+                    .reportedEnvKeys(kernelEnvKeys(reportedEnvKeys))
+                    .build();
+            return new DetectorOptions(config, reportedEnvKeys, minDuration, trackedPids, Optional.ofNullable(actorSystem),
+                    sinks, sinkSettings, outputBufferSize, logger, attributeContainers, Optional.ofNullable(containerNames));
         }
     }
 }

@@ -28,6 +28,8 @@ final class ProcReader {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProcReader.class);
     private static final int STAT_STARTTIME_AFTER_COMM = 19; // field 22, counted from field 3
+    private static final int STAT_FLAGS_AFTER_COMM = 6;      // field 9
+    private static final long PF_KTHREAD = 0x00200000L;     // include/linux/sched.h
 
     private final Path root;
     private final EnvSelector env;
@@ -179,7 +181,7 @@ final class ProcReader {
         try {
             return Optional.of(Files.readAllBytes(file));
         } catch (IOException e) {
-            if (!vanished(e)) {
+            if (!vanished(e, file)) {
                 readFailure(file, e.toString());
             }
             return Optional.empty();
@@ -191,17 +193,47 @@ final class ProcReader {
             return Optional.of(Files.readSymbolicLink(link).toString());
         } catch (IOException e) {
             // Kernel threads have an exe link that cannot be resolved: the same as vanished.
-            if (!vanished(e)) {
+            if (!vanished(e, link)) {
                 readFailure(link, e.toString());
             }
             return Optional.empty();
         }
     }
 
-    /** ENOENT when the directory is gone, ESRCH when the process died between open and read. */
-    private static boolean vanished(IOException e) {
-        return e instanceof NoSuchFileException
-                || (e.getMessage() != null && e.getMessage().contains("No such process"));
+    /**
+     * Whether reading {@code file} of /proc/PID failed because there is nothing to read, which
+     * is no failure: ENOENT when the process' directory went first; ESRCH when it has no
+     * address space, because it exited between lookup and read (a zombie keeps its directory)
+     * or is a kernel thread (whose environ the kernel refuses so since 6.x). Java hands over
+     * no errno for ESRCH, only the C library's text in its locale, so instead of the message
+     * this asks the kernel again: such a process has no {@code stat}, or one whose state is Z
+     * (zombie) or X (dead), or whose flags carry PF_KTHREAD.
+     */
+    static boolean vanished(IOException e, Path file) {
+        if (e instanceof NoSuchFileException) {
+            return true;
+        }
+        byte[] stat;
+        try {
+            stat = Files.readAllBytes(file.getParent().resolve("stat"));
+        } catch (IOException gone) {
+            return true;
+        }
+        String text = new String(stat, StandardCharsets.UTF_8);
+        // The fields after comm, which may hold spaces and parentheses: state is field 3, flags field 9.
+        int close = text.lastIndexOf(')');
+        String[] fields = close < 0 ? new String[0] : text.substring(close + 1).strip().split("\\s+");
+        if (fields.length < STAT_FLAGS_AFTER_COMM + 1) {
+            return false;
+        }
+        if (fields[0].equals("Z") || fields[0].equals("X")) {
+            return true;
+        }
+        try {
+            return (Long.parseLong(fields[STAT_FLAGS_AFTER_COMM]) & PF_KTHREAD) != 0;
+        } catch (NumberFormatException notANumber) {
+            return false;
+        }
     }
 
     private void readFailure(Path file, String why) {

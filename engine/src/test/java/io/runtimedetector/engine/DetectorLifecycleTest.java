@@ -1,5 +1,6 @@
 package io.runtimedetector.engine;
 
+import io.runtimedetector.probe.testkit.SyntheticProbe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -72,9 +73,9 @@ class DetectorLifecycleTest extends SyntheticTestBase {
     @Test
     void probeFailureWithAnActorSystemOfItsOwn() {
         // The detector terminates a system it created, and only then reports the failure.
-        FakeProbe probe = new FakeProbe(kit.system());
+        SyntheticProbe probe = SyntheticProbe.recording();
         Detector detector = Detector.create(DetectorOptions.builder().minDuration(Duration.ZERO)
-                .procfs(procfs.root()).build(), probe.factory());
+                .procfs(procfs.root()).build(), probe::open);
         try {
             TestSubscriber.Probe<ProcessEvent> out = detector.events()
                     .runWith(TestSink.create(kit.system()), kit.system());
@@ -94,9 +95,9 @@ class DetectorLifecycleTest extends SyntheticTestBase {
     void stopCompletesWithNoConsumerAndAnActorSystemOfItsOwn() throws Exception {
         // Nobody ran events() and there is no sink: the events buffered, more than the hub
         // holds, can never be read.
-        FakeProbe probe = new FakeProbe(kit.system());
+        SyntheticProbe probe = SyntheticProbe.recording();
         Detector detector = Detector.create(DetectorOptions.builder().minDuration(Duration.ZERO)
-                .procfs(procfs.root()).build(), probe.factory());
+                .procfs(procfs.root()).build(), probe::open);
         try {
             detector.start().toCompletableFuture().join();
             for (int pid = 1102; pid < 1302; pid++) {

@@ -1,5 +1,6 @@
 package io.runtimedetector.engine;
 
+import io.runtimedetector.probe.testkit.SyntheticProbe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,9 +20,9 @@ class DetectorLoggerTest extends SyntheticTestBase {
     void theDetectorLogsToTheLoggerOfItsOptions() {
         ListAppender<ILoggingEvent> mine = attach("myapp.detector.node-a");
         ListAppender<ILoggingEvent> fallback = attach(Detector.class.getName());
-        FakeProbe probe = new FakeProbe(kit.system());
+        SyntheticProbe probe = SyntheticProbe.recording();
         Detector detector = Detector.create(DetectorOptions.builder().minDuration(Duration.ZERO)
-                .procfs(procfs.root()).loggerName("myapp.detector.node-a").build(), probe.factory());
+                .procfs(procfs.root()).loggerName("myapp.detector.node-a").build(), probe::open);
         try {
             detector.start().toCompletableFuture().join();
         } finally {

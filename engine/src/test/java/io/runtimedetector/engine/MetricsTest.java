@@ -1,5 +1,6 @@
 package io.runtimedetector.engine;
 
+import io.runtimedetector.probe.testkit.SyntheticProbe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -75,9 +76,9 @@ class MetricsTest extends SyntheticTestBase {
 
     @Test
     void outputNobodyConsumesDropsAndCountsWithoutStallingTheEngine() throws Exception {
-        FakeProbe probe = new FakeProbe(kit.system());
+        SyntheticProbe probe = SyntheticProbe.recording();
         Detector detector = Detector.create(options().outputBufferSize(8).procfs(procfs.root())
-                .actorSystem(kit.system()).build(), probe.factory());
+                .actorSystem(kit.system()).build(), probe::open);
         try {
             detector.start().toCompletableFuture().join();
             List<RawEvent> events = new ArrayList<>();

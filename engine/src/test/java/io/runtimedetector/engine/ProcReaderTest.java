@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -92,5 +93,32 @@ class ProcReaderTest {
         assertFalse(new ProcessKey(83, tick + 5).sameProcess(83, tick + 6), "two kernel starts: two processes");
         assertTrue(new ProcessKey(83, tick).sameProcess(83, tick + 6), "a /proc start covers its tick");
         assertFalse(new ProcessKey(83, tick).sameProcess(84, tick), "another pid");
+    }
+
+    @Test
+    void aFailedReadCountsOnlyWhileTheProcessIsStillThere() throws Exception {
+        SimProcess p = SimProcess.of(79, 3.0);
+        p.in(procfs).comm("app").environ("APP_ENV=x").create();
+        Path environ = root.resolve("79/environ");
+        // ESRCH as Java reports it: a FileSystemException with the C library's text, no errno.
+        FileSystemException esrch = new FileSystemException(environ.toString(), null, "No such process");
+
+        assertFalse(ProcReader.vanished(esrch, environ), "the process' directory is still there: a real failure");
+        Files.delete(environ);
+        Files.createDirectory(environ); // reading it fails with EISDIR while the process lives
+        reader.read(new ProcessKey(79, p.startBootTimeNs()));
+        assertEquals(1, counters.procReadErrorCount());
+
+        Path stat = root.resolve("79/stat");
+        Files.writeString(stat, Files.readString(stat).replace(") S ", ") Z "));
+        assertTrue(ProcReader.vanished(esrch, environ), "a zombie: the process has ended, its read is no failure");
+        procfs.remove(79);
+        assertTrue(ProcReader.vanished(esrch, environ), "the process is gone: its end, not a failure");
+
+        // A kernel thread (PF_KTHREAD in the flags, field 9) has no environment to read.
+        Files.createDirectories(root.resolve("80"));
+        Files.writeString(root.resolve("80/stat"), "80 (kworker/0:1-events) I 2 0 0 0 -1 69238880 0 0 0 0 0 0 0 0 0 "
+                + "20 0 1 0 300 0 0\n");
+        assertTrue(ProcReader.vanished(esrch, root.resolve("80/environ")), "a kernel thread: nothing to read");
     }
 }

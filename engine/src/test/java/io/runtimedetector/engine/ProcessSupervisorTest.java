@@ -1,5 +1,6 @@
 package io.runtimedetector.engine;
 
+import io.runtimedetector.probe.testkit.SyntheticProbe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
@@ -63,12 +64,12 @@ class ProcessSupervisorTest {
         acks = kit.createTestProbe();
     }
 
-    private FakeProbe probe;
+    private SyntheticProbe probe;
     private EngineCounters counters;
 
     private ActorRef<SupervisorCommand> supervisor(Duration minDuration) {
         counters = new EngineCounters();
-        probe = new FakeProbe(kit.system());
+        probe = SyntheticProbe.recording();
         ProcReader proc = new ProcReader(procRoot, new EnvSelector(Set.of(), ""), counters);
         EngineClock clock = EngineClock.fromProc(proc, Clock.systemUTC());
         Pair<BoundedSourceQueue<ProcessEvent>, TestSubscriber.Probe<ProcessEvent>> output =

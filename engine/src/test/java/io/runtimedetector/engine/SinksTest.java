@@ -1,5 +1,6 @@
 package io.runtimedetector.engine;
 
+import io.runtimedetector.probe.testkit.SyntheticProbe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,7 +21,7 @@ class SinksTest extends SyntheticTestBase {
     void inMemoryAndLambdaSinksReceiveEveryEventInOrder() throws Exception {
         InMemorySink memory = new InMemorySink();
         List<ProcessEvent> viaLambda = Collections.synchronizedList(new ArrayList<>());
-        FakeProbe probe = new FakeProbe(kit.system());
+        SyntheticProbe probe = SyntheticProbe.recording();
         Detector detector = Detector.create(DetectorOptions.builder()
                 .minDuration(Duration.ZERO)
                 .watchedFiles(List.of(Path.of("/etc/app.conf")))
@@ -28,7 +29,7 @@ class SinksTest extends SyntheticTestBase {
                 .actorSystem(kit.system())
                 .addSink(memory)
                 .addSink(viaLambda::add)
-                .build(), probe.factory());
+                .build(), probe::open);
         detector.start().toCompletableFuture().join();
 
         List<String> expected = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.runtimedetector.engine;
 
+import io.runtimedetector.probe.testkit.SyntheticProbe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.runtimedetector.DetectorMetrics;
@@ -16,7 +17,7 @@ import org.apache.pekko.stream.testkit.TestSubscriber;
 import org.apache.pekko.stream.testkit.javadsl.TestSink;
 
 /**
- * A {@link Detector} on a {@link FakeProbe} and a {@link FakeProcfs}, running in the test
+ * A {@link Detector} on a {@link SyntheticProbe} and a {@link FakeProcfs}, running in the test
  * kit's actor system, with a {@link TestSink} attached to {@link Detector#events()}
  * before start so that it sees every event.
  */
@@ -28,15 +29,15 @@ public final class SyntheticDetector implements AutoCloseable {
     public static final Duration METRICS_WAIT = Duration.ofSeconds(30);
 
     public final FakeProcfs procfs;
-    public final FakeProbe probe;
+    public final SyntheticProbe probe;
     public final Detector detector;
     public final TestSubscriber.Probe<ProcessEvent> out;
 
     private SyntheticDetector(ActorTestKit kit, FakeProcfs procfs, DetectorOptions.Builder options) {
         this.procfs = procfs;
-        this.probe = new FakeProbe(kit.system());
+        this.probe = SyntheticProbe.recording();
         this.detector = Detector.create(options.procfs(procfs.root()).actorSystem(kit.system()).build(),
-                probe.factory());
+                probe::open);
         this.out = detector.events().runWith(TestSink.create(kit.system()), kit.system());
         out.request(1_000_000);
     }

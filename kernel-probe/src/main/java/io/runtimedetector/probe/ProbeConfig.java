@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 
 /**
@@ -61,16 +62,15 @@ public record ProbeConfig(
         watchedFiles = List.copyOf(watchedFiles);
         reportedEnvKeys = List.copyOf(reportedEnvKeys);
         bpfVariant = bpfVariant == null ? BpfVariant.AUTO : bpfVariant;
-        int prefixBytes = envPrefix.getBytes(StandardCharsets.UTF_8).length;
-        if (prefixBytes > MAX_ENV_PREFIX_BYTES) {
-            throw new IllegalArgumentException("envPrefix: " + prefixBytes + " bytes, at most "
-                    + MAX_ENV_PREFIX_BYTES + " are supported");
-        }
-        if (envPrefix.indexOf('=') >= 0 || envPrefix.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("envPrefix: a variable name prefix cannot contain '=' or NUL");
+        checkEnvPrefix(envPrefix);
+        if (!procPath.isAbsolute()) {
+            throw new IllegalArgumentException("procPath: '" + procPath + "' is a relative path; give an absolute one");
         }
         checkPaths("excludedExecutables", excludedExecutables, MAX_EXCLUDED);
         checkPaths("watchedFiles", watchedFiles, MAX_WATCHED);
+        if (new HashSet<>(watchedFiles).size() != watchedFiles.size()) {
+            throw new IllegalArgumentException("watchedFiles: a path is listed twice; each needs its own id");
+        }
         if (trackedCapacity < 1) {
             throw new IllegalArgumentException("trackedCapacity: must be positive, was " + trackedCapacity);
         }
@@ -93,11 +93,11 @@ public record ProbeConfig(
             throw new IllegalArgumentException("batchBytes: must be at least 65536, was " + batchBytes);
         }
         for (String key : reportedEnvKeys) {
-            int bytes = key.getBytes(StandardCharsets.UTF_8).length;
-            if (key.isEmpty() || key.indexOf('=') >= 0 || key.indexOf('\0') >= 0 || bytes > MAX_ENV_KEY_BYTES) {
-                throw new IllegalArgumentException("reportedEnvKeys: '" + key + "' is not a variable name of 1 to "
-                        + MAX_ENV_KEY_BYTES + " bytes without '=' or NUL");
-            }
+            checkVariableName("reportedEnvKeys", key, MAX_ENV_KEY_BYTES);
+        }
+        if (reportedEnvKeys.size() > MAX_ENV_KEYS) {
+            throw new IllegalArgumentException("reportedEnvKeys: given for " + reportedEnvKeys.size()
+                    + " variables; the kernel captures at most " + MAX_ENV_KEYS);
         }
         if (queueEvents < 1) {
             throw new IllegalArgumentException("queueEvents: must be positive, was " + queueEvents);
@@ -108,19 +108,57 @@ public record ProbeConfig(
         }
     }
 
-    private static void checkPaths(String option, List<Path> paths, int max) {
+    /*
+     * The rules of the options the kernel program holds in fixed-size fields, public so
+     * that every front end (the detector's options, the command line) applies these and
+     * only these; each message starts with the option's name, which a front end may
+     * replace by its own flag's.
+     */
+
+    /** @throws IllegalArgumentException when {@code prefix} is not an environment-variable name prefix the kernel can hold */
+    public static void checkEnvPrefix(String prefix) {
+        if (!prefix.isEmpty()) {
+            checkVariableName("envPrefix", prefix, MAX_ENV_PREFIX_BYTES);
+        }
+    }
+
+    /**
+     * @param maxBytes the longest name the caller's table holds, or {@link Integer#MAX_VALUE}
+     * @throws IllegalArgumentException when {@code name} is not a variable name (or prefix) of 1 to {@code maxBytes} bytes
+     */
+    public static void checkVariableName(String option, String name, int maxBytes) {
+        if (name.isEmpty()) {
+            throw new IllegalArgumentException(option + ": must not be empty");
+        }
+        if (name.indexOf('=') >= 0) {
+            throw new IllegalArgumentException(option + ": '" + name
+                    + "' contains '=', which cannot be part of a variable name");
+        }
+        if (name.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException(option + ": '" + name.replace('\0', '?')
+                    + "' contains NUL, which cannot be part of a variable name");
+        }
+        int bytes = name.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > maxBytes) {
+            throw new IllegalArgumentException(option + ": '" + name + "' is " + bytes + " bytes long; at most "
+                    + maxBytes + " are allowed");
+        }
+    }
+
+    /** @throws IllegalArgumentException when a table gets more than {@code max} paths, or one is relative or too long */
+    public static void checkPaths(String option, List<Path> paths, int max) {
         if (paths.size() > max) {
-            throw new IllegalArgumentException(option + ": " + paths.size() + " paths, at most " + max
+            throw new IllegalArgumentException(option + ": given for " + paths.size() + " paths; at most " + max
                     + " are supported");
         }
         for (Path p : paths) {
             if (!p.isAbsolute()) {
-                throw new IllegalArgumentException(option + ": " + p + " is not an absolute path");
+                throw new IllegalArgumentException(option + ": '" + p + "' is a relative path; give an absolute one");
             }
             int bytes = p.toString().getBytes(StandardCharsets.UTF_8).length;
             if (bytes > MAX_PATH_BYTES) {
-                throw new IllegalArgumentException(option + ": " + p + " is " + bytes + " bytes, at most "
-                        + MAX_PATH_BYTES + " are supported");
+                throw new IllegalArgumentException(option + ": '" + p + "' is " + bytes + " bytes long; at most "
+                        + MAX_PATH_BYTES + " are allowed");
             }
         }
     }

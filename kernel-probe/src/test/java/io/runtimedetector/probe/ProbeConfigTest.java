@@ -28,21 +28,21 @@ class ProbeConfigTest {
     @Test
     void prefixTooLongOrWithEqualsIsRefusedByName() {
         assertTrue(rejected(() -> ProbeConfig.builder().envPrefix("A".repeat(64)).build())
-                .startsWith("envPrefix: 64 bytes"));
+                .startsWith("envPrefix: '" + "A".repeat(64) + "' is 64 bytes long"));
         ProbeConfig.builder().envPrefix("A".repeat(63)).build();
         assertTrue(rejected(() -> ProbeConfig.builder().envPrefix("A=B").build()).startsWith("envPrefix:"));
     }
 
     @Test
     void pathsMustBeAbsoluteShortAndFew() {
-        assertEquals("excludedExecutables: bin/sh is not an absolute path",
+        assertEquals("excludedExecutables: 'bin/sh' is a relative path; give an absolute one",
                 rejected(() -> ProbeConfig.builder().excludedExecutables(List.of(Path.of("bin/sh"))).build()));
         assertTrue(rejected(() -> ProbeConfig.builder()
                 .watchedFiles(List.of(Path.of("/" + "x".repeat(255)))).build()).startsWith("watchedFiles:"));
-        assertEquals("excludedExecutables: 33 paths, at most 32 are supported",
+        assertEquals("excludedExecutables: given for 33 paths; at most 32 are supported",
                 rejected(() -> ProbeConfig.builder()
                         .excludedExecutables(Collections.nCopies(33, Path.of("/bin/true"))).build()));
-        assertEquals("watchedFiles: 65 paths, at most 64 are supported",
+        assertEquals("watchedFiles: given for 65 paths; at most 64 are supported",
                 rejected(() -> ProbeConfig.builder()
                         .watchedFiles(Collections.nCopies(65, Path.of("/etc/hosts"))).build()));
     }

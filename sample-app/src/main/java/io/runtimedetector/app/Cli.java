@@ -1,7 +1,6 @@
 package io.runtimedetector.app;
 
 import io.runtimedetector.engine.DetectorOptions;
-import io.runtimedetector.probe.ProbeConfig;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -28,6 +27,14 @@ final class Cli {
 
     /** Read when neither {@code --proc} nor {@code RD_PROC} is given: the DaemonSet mounts the host's /proc elsewhere. */
     static final String PROC_ENV = "HOST_PROCFS";
+    /** The options the detector's rules name, as the flags that set them. */
+    private static final Map<String, String> FLAG_OF_OPTION = Map.of(
+            "envPrefix", "--env-prefix",
+            "reportedEnvKeys", "--env",
+            "excludedExecutables", "--exclude-exe",
+            "watchedFiles", "--open-trigger",
+            "trackedPids", "--track-pid",
+            "minDuration", "--min-duration");
     static final String NODE_ENV = "NODE_NAME";
     static final String ENV_PREFIX = "RD_";
 
@@ -116,16 +123,16 @@ final class Cli {
             Optional<String> envPrefix = optional("--env-prefix");
             List<String> envKeys = new ArrayList<>();
             for (Value v : list("--env", ",")) {
-                envKeys.add(FlagValues.envKey(v.source(), v.text()));
+                envKeys.add(v.text());
             }
             // Sets: a path given twice is one path (the kernel gives each watched file one slot).
             Set<Path> excluded = new LinkedHashSet<>();
             for (Value v : list("--exclude-exe", ",")) {
-                excluded.add(FlagValues.kernelPath(v.source(), v.text()));
+                excluded.add(FlagValues.path(v.source(), v.text()).normalize());
             }
             Set<Path> triggers = new LinkedHashSet<>();
             for (Value v : list("--open-trigger", ",")) {
-                triggers.add(FlagValues.kernelPath(v.source(), v.text()));
+                triggers.add(FlagValues.path(v.source(), v.text()).normalize());
             }
             List<Integer> pids = new ArrayList<>();
             for (Value v : list("--track-pid", ",")) {
@@ -137,8 +144,7 @@ final class Cli {
             Optional<Value> stats = optionalValue("--stats-interval");
             Optional<Value> output = optionalValue("--output");
 
-            checkKernelTables(excluded, triggers);
-            return new CliOptions(Command.RUN,
+            CliOptions parsed = new CliOptions(Command.RUN,
                     envPrefix.isPresent() ? Optional.of(FlagValues.envPrefix(source("--env-prefix"), envPrefix.get()))
                             : Optional.empty(),
                     envKeys, List.copyOf(excluded),
@@ -152,6 +158,27 @@ final class Cli {
                     stats.isPresent() ? Optional.of(FlagValues.positive(stats.get().source(), stats.get().text()))
                             : Optional.empty(),
                     kafka(), metrics());
+            checkAgainstDetectorRules(parsed);
+            return parsed;
+        }
+
+        /**
+         * The detector's options state and check every limit (the kernel's tables, variable
+         * names, absolute paths); building them once here turns a violation into a usage
+         * error that names the flag or variable the value came from.
+         */
+        private void checkAgainstDetectorRules(CliOptions parsed) throws UsageException {
+            try {
+                parsed.detectorOptions().build();
+            } catch (IllegalArgumentException e) {
+                String message = String.valueOf(e.getMessage());
+                int colon = message.indexOf(':');
+                String flag = colon < 0 ? null : FLAG_OF_OPTION.get(message.substring(0, colon));
+                if (flag == null) {
+                    throw new UsageException("command line", message);
+                }
+                throw new UsageException(source(flag), message.substring(colon + 1).strip());
+            }
         }
 
         private Optional<KafkaOptions> kafka() throws UsageException {
@@ -218,20 +245,6 @@ final class Cli {
             }
             // Reported as the variable, since no flag was given.
             return FlagValues.absolutePath(PROC_ENV, fromEnv);
-        }
-
-        /** The kernel program has fixed-size tables; /pause is always excluded and takes a slot. */
-        private void checkKernelTables(Set<Path> excluded, Set<Path> triggers) throws UsageException {
-            Set<Path> withPause = new LinkedHashSet<>(excluded);
-            withPause.add(DetectorOptions.ALWAYS_EXCLUDED);
-            if (withPause.size() > ProbeConfig.MAX_EXCLUDED) {
-                throw new UsageException(source("--exclude-exe"), "given for " + (withPause.size() - 1)
-                        + " paths; at most " + (ProbeConfig.MAX_EXCLUDED - 1) + " are supported (/pause is always excluded)");
-            }
-            if (triggers.size() > ProbeConfig.MAX_WATCHED) {
-                throw new UsageException(source("--open-trigger"), "given for " + triggers.size()
-                        + " paths; at most " + ProbeConfig.MAX_WATCHED + " are supported");
-            }
         }
 
         private String source(String flag) {

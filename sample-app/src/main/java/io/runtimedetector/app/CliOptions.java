@@ -1,5 +1,6 @@
 package io.runtimedetector.app;
 
+import io.runtimedetector.engine.DetectorOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -7,8 +8,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The parsed and validated command line. Every value is already checked, so building the
- * detector from it cannot fail on a bad flag.
+ * The parsed and validated command line. Every value is already checked (the detector's
+ * rules, by building its options once while parsing), so building the detector from it
+ * cannot fail on a bad flag.
  *
  * @param command             run, or print help or version and exit
  * @param envPrefix           report only processes with an environment variable starting with this
@@ -65,6 +67,19 @@ public record CliOptions(
         Objects.requireNonNull(statsInterval, "statsInterval");
         Objects.requireNonNull(kafka, "kafka");
         Objects.requireNonNull(metrics, "metrics");
+    }
+
+    /** The detector's options these flags give; the caller adds sinks and the container name source. */
+    DetectorOptions.Builder detectorOptions() {
+        return DetectorOptions.builder()
+                .envPrefix(envPrefix.orElse(""))
+                .reportedEnvKeys(envKeys)
+                .minDuration(minDuration)
+                .excludedExecutables(excludedExecutables)
+                .watchedFiles(openTriggers)
+                .trackedPids(trackPids)
+                .procfs(procPath)
+                .attributeContainers(containers);
     }
 
     /** Just a command (help, version) with every setting at its default. */

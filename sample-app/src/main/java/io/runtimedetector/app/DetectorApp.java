@@ -241,16 +241,8 @@ final class DetectorApp {
     private DetectorOptions detectorOptions(List<EventSink> sinks) {
         CriNames names = options.containers() ? CriNames.open(options.cri()) : null;
         namesLine = names == null ? "container attribution off (--containers off)" : names.line();
-        return DetectorOptions.builder()
-                .envPrefix(options.envPrefix().orElse(""))
-                .reportedEnvKeys(options.envKeys())
-                .minDuration(options.minDuration())
-                .excludedExecutables(options.excludedExecutables())
-                .watchedFiles(options.openTriggers())
-                .trackedPids(options.trackPids())
-                .procfs(options.procPath())
+        return options.detectorOptions()
                 .sinks(sinks)
-                .attributeContainers(options.containers())
                 .containerNames(names == null ? null : names.source().orElse(null))
                 .build();
     }

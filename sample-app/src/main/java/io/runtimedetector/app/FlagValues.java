@@ -1,7 +1,5 @@
 package io.runtimedetector.app;
 
-import io.runtimedetector.probe.ProbeConfig;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,46 +13,18 @@ import java.util.Set;
 final class FlagValues {
 
     /** The kernel program keeps the prefix in 64 bytes including the terminating NUL. */
-    static final int MAX_PREFIX_BYTES = ProbeConfig.MAX_ENV_PREFIX_BYTES;
 
     private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
 
     private FlagValues() {
     }
 
+    /** Only what the command line adds: the detector's options check the prefix itself. */
     static String envPrefix(String flag, String value) throws UsageException {
         if (value.isEmpty()) {
             throw new UsageException(flag, "must not be empty (leave the flag out to report every process)");
         }
-        if (value.indexOf('=') >= 0) {
-            throw new UsageException(flag, "'" + value + "' contains '=', which cannot be part of a variable name");
-        }
-        int bytes = value.getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > MAX_PREFIX_BYTES) {
-            throw new UsageException(flag, "'" + value + "' is " + bytes + " bytes long; at most " + MAX_PREFIX_BYTES + " are allowed");
-        }
         return value;
-    }
-
-    static String envKey(String flag, String value) throws UsageException {
-        if (value.isEmpty()) {
-            throw new UsageException(flag, "must not be empty");
-        }
-        if (value.indexOf('=') >= 0) {
-            throw new UsageException(flag, "'" + value + "' contains '=', which cannot be part of a variable name");
-        }
-        return value;
-    }
-
-    /** An absolute path the kernel program compares, which holds at most {@value ProbeConfig#MAX_PATH_BYTES} bytes. */
-    static Path kernelPath(String flag, String value) throws UsageException {
-        Path path = absolutePath(flag, value);
-        int bytes = path.toString().getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > ProbeConfig.MAX_PATH_BYTES) {
-            throw new UsageException(flag, "'" + value + "' is " + bytes + " bytes long; at most "
-                    + ProbeConfig.MAX_PATH_BYTES + " are allowed");
-        }
-        return path;
     }
 
     static Path absolutePath(String flag, String value) throws UsageException {

@@ -1,5 +1,6 @@
 package io.runtimedetector.app;
 
+import io.runtimedetector.probe.testkit.SyntheticProbe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -87,7 +88,7 @@ class DetectorAppTest {
     void anOutputFileThatCannotBeOpenedIsAUsageError() throws Exception {
         Path missing = dir.resolve("no/such/dir/events.jsonl");
         UsageException refused = assertThrows(UsageException.class,
-                () -> app(options("--output", missing.toString()), o -> Detector.create(o, config -> new FakeProbe()))
+                () -> app(options("--output", missing.toString()), o -> Detector.create(o, SyntheticProbe.recording()::open))
                         .run());
         assertEquals("--output", refused.subject());
         assertEquals(null, hook.get(), "refused before any detector exists");
@@ -95,26 +96,26 @@ class DetectorAppTest {
 
     @Test
     void aSignalStopsTheDetectorAndExitsZero() throws Exception {
-        FakeProbe probe = new FakeProbe();
+        SyntheticProbe probe = SyntheticProbe.recording();
         CompletableFuture<Integer> run = runInBackground(app(options("--stats-interval", "50ms"),
-                o -> Detector.create(o, config -> probe)));
-        probe.materialized.get(30, TimeUnit.SECONDS);
+                o -> Detector.create(o, probe::open)));
+        probe.running().toCompletableFuture().get(30, TimeUnit.SECONDS);
         assertNotNull(hook.get());
 
         hook.get().onSignal();
 
         assertEquals(List.of(ExitCode.OK), halted);
-        assertTrue(probe.closed, "the probe is detached");
+        assertTrue(probe.closeCount() >= 1, "the probe is detached");
         assertEquals(ExitCode.OK, run.get(10, TimeUnit.SECONDS), "main leaves the status to the hook");
         assertEquals("", stderr());
     }
 
     @Test
     void aProbeThatFailsLaterEndsTheRunWithItsMessageAndExitsOne() throws Exception {
-        FakeProbe probe = new FakeProbe();
-        CompletableFuture<Integer> run = runInBackground(app(options(), o -> Detector.create(o, config -> probe)));
-        probe.materialized.get(30, TimeUnit.SECONDS).completeExceptionally(
-                new ProbeException("ring buffer poll failed: Bad file descriptor", 9));
+        SyntheticProbe probe = SyntheticProbe.recording();
+        CompletableFuture<Integer> run = runInBackground(app(options(), o -> Detector.create(o, probe::open)));
+        probe.running().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        probe.fail(new ProbeException("ring buffer poll failed: Bad file descriptor", 9));
 
         assertEquals(ExitCode.FAILED, run.get(30, TimeUnit.SECONDS));
         assertEquals("runtime-detector: the detector stopped: ring buffer poll failed: Bad file descriptor\n",
@@ -135,40 +136,5 @@ class DetectorAppTest {
         thread.setDaemon(true);
         thread.start();
         return status;
-    }
-
-    /** No events; completes on close; a test fails it through {@link #materialized}. */
-    private static final class FakeProbe implements EventProbe {
-        final CompletableFuture<CompletableFuture<Optional<List<RawEvent>>>> materialized = new CompletableFuture<>();
-        volatile boolean closed;
-
-        @Override
-        public Source<List<RawEvent>, NotUsed> events() {
-            return Source.<List<RawEvent>>maybe().mapMaterializedValue(end -> {
-                materialized.complete(end);
-                return NotUsed.getInstance();
-            });
-        }
-
-        @Override
-        public boolean track(int pid, long startBootTimeNs) {
-            return true;
-        }
-
-        @Override
-        public void untrack(int pid) {
-        }
-
-
-        @Override
-        public ProbeCounters counters() {
-            return ProbeCounters.ZERO;
-        }
-
-        @Override
-        public void close() {
-            closed = true;
-            materialized.thenAccept(end -> end.complete(Optional.empty()));
-        }
     }
 }

@@ -31,6 +31,7 @@ class ModulesIT {
     private static final Map<String, String> NAMES = Map.of(
             "api", "io.runtimedetector.api",
             "kernel-probe", "io.runtimedetector.probe",
+            "probe-testkit", "io.runtimedetector.probe.testkit",
             "sinks", "io.runtimedetector.sinks",
             "engine", "io.runtimedetector.engine",
             "sink-kafka", "io.runtimedetector.sink.kafka",

@@ -4,7 +4,6 @@ import io.runtimedetector.DetectorMetrics;
 import io.runtimedetector.engine.Detector;
 import io.runtimedetector.engine.DetectorOptions;
 import io.runtimedetector.probe.KernelProbe;
-import io.runtimedetector.probe.ProbeConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -117,8 +116,14 @@ public final class BenchDetector {
                 .reportedEnvKeys(List.of(TAG_VARIABLE))
                 .outputBufferSize(outputBuffer)
                 .addSink(sink)
+                // 0: the probe's default; its wake-up stays at an eighth of whatever ring it gets
+                .probe(p -> {
+                    if (ring != 0) {
+                        p.ringBufferBytes(ring);
+                    }
+                })
                 .build();
-        detector = Detector.create(options, config -> KernelProbe.open(sized(config, ring)));
+        detector = Detector.create(options, KernelProbe::open);
         // The engine samples wall minus monotonic inside start(); sampling it just before
         // and just after brackets the engine's value: their difference bounds the error.
         long before = monotonicToEpochNanos();
@@ -128,16 +133,6 @@ public final class BenchDetector {
         say("ready pid=" + ProcessHandle.current().pid() + " ring_bytes=" + ring + " output_buffer=" + outputBuffer
                 + " clock_offset_uncertainty_us="
                 + Math.abs(after - before) / 2 / 1000 + " instant_resolution_ns=" + instantResolutionNanos());
-    }
-
-    private static ProbeConfig sized(ProbeConfig c, int ring) {
-        if (ring == 0) {
-            return c;
-        }
-        // Keep the probe's default proportion: wake a busy reader early at an eighth of the ring.
-        return new ProbeConfig(c.envPrefix(), c.excludedExecutables(), c.watchedFiles(), c.trackedCapacity(),
-                ring, ring / 8, c.pollInterval(), c.drainInterval(), c.batchBytes(),
-                c.envScanMaxSteps(), c.reportedEnvKeys(), c.queueEvents(), c.bpfVariant(), c.procPath());
     }
 
     private void drain(long expected, long quietMillis) throws InterruptedException {

@@ -6,6 +6,7 @@ import io.runtimedetector.engine.DetectorOptions;
 import io.runtimedetector.event.ProcessEvent;
 import io.runtimedetector.probe.RawEvent;
 import io.runtimedetector.probe.RawEventType;
+import io.runtimedetector.probe.testkit.SyntheticProbe;
 import io.runtimedetector.sink.EventSink;
 import io.runtimedetector.sinks.EventSinks;
 import java.io.IOException;
@@ -95,7 +96,7 @@ public class EngineBenchmark {
                 writeProcess(dir.resolve(Integer.toString(FIRST_PID + i)), FIRST_PID + i);
             }
         }
-        probe = new SyntheticProbe();
+        probe = SyntheticProbe.lean();
         EventSink counter = sink.equals("pekko")
                 ? EventSinks.fromPekko("count", Sink.<ProcessEvent>foreach(event -> delivered.incrementAndGet()))
                 : new EventSink() {
@@ -171,12 +172,12 @@ public class EngineBenchmark {
             batch.add(new RawEvent(RawEventType.EXIT, 0, System.nanoTime(), start, pid, pid, 1, pid, 0, 0, 0,
                     "true", "", List.of(), "", Map.of(), 0));
             if (batch.size() >= BATCH) {
-                probe.offer(batch);
+                probe.send(batch);
                 batch = new ArrayList<>(BATCH);
             }
         }
         if (!batch.isEmpty()) {
-            probe.offer(batch);
+            probe.send(batch);
         }
         // Parked, not spinning: on a small machine a spinning waiter would steal the engine's core.
         // Events the engine dropped never arrive; the metrics are checked now and then only,
