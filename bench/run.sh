@@ -761,33 +761,36 @@ targets() {
 	jmh_gone=$( [ -f "$WORK/jmh.csv" ] && tr -d '"\r' < "$WORK/jmh.csv" | awk -F, '$1 ~ /execExitPairs$/ && $8 == "gone" && $9 == "plain" {printf "%.0f", $5}' || true)
 	share_w=$(values worst detector proc_share | median)
 	local s_rw s_cpu s_rc s_hold s_stop s_heap s_growth s_lat s_lat_storm s_jmh s_share
-	s_rw=$(awk -v r="$rw" -v f="${fw:-0}" 'BEGIN {print (r >= 0.93 && r >= f - 0.03) ? "met" : "**gap**"}')
+	s_rw=$(awk -v r="$rw" -v f="${fw:-0}" 'BEGIN {print (r >= 0.93 && r >= f - 0.02) ? "met" : "**gap**"}')
 	s_cpu=$( [ -n "$bt_cpu" ] && met "$det_cpu" "$bt_cpu" le || echo "not measured")
 	s_rc=$(met "$rc" 0.96 ge)
 	s_hold=$( [ "${hold_lost:-1}" = 0 ] && [ "${hold_exec:-0}" = "$held" ] && [ "${hold_exit:-0}" = "$held" ] && echo met || echo "**gap**")
 	s_stop=$( [ "${stop_lost:-1}" = 0 ] && [ "${stop_exec:-0}" = "$STOP_N" ] && [ "${stop_exit:-0}" = "$STOP_N" ] && echo met || echo "**gap**")
-	s_heap=$( [ -n "$heap_held" ] && [ "$heap_held" -le 128 ] && [ "${followed:-0}" -ge 100000 ] && echo met || echo "**gap**")
+	s_heap=$( [ -n "$per_proc" ] && [ "$per_proc" -le 700 ] && [ "$heap_held" -le 80 ] && [ "${followed:-0}" -ge 100000 ] && echo met || echo "**gap**")
 	s_growth=$(awk -v a="$heap_end" -v b="$heap_rel" -v l="$live_end" 'BEGIN {print (a <= b * 1.1 + 8 && l < 1000) ? "met" : "**gap**"}')
 	s_lat=$(met "$p99" 5 le); s_lat_storm=$(met "${p99_storm:-999}" 20 le)
-	s_jmh=$( [ -n "$jmh_gone" ] && met "$jmh_gone" 500000 ge || echo "not measured")
+	s_jmh=$( [ -n "$jmh_gone" ] && met "$jmh_gone" 600000 ge || echo "not measured")
 	s_share=$( [ -n "$share_w" ] && met "$share_w" 0 le || echo "not measured")
 	cat <<-EOF
 
 	## Targets
 
-	| target | measured (medians) | | cause of the gap → next step |
-	|---|---|---|---|
-	| worst case: throughput ratio ≥ 0.93 and within 0.03 of the C floor's | $rw (floor ${fw:-–}) | $s_rw | $(gap "$s_rw" "The bare storm keeps all $(nproc) cores busy, so any CPU a consumer uses comes out of the storm; the floor shows what the kernel side alone costs. → the engine's CPU per event (next row, §3).") |
-	| worst case: CPU per 1000 events ≤ bpftrace's | detector $det_cpu ms, bpftrace ${bt_cpu:-–} ms, floor ${floor_cpu:-–} ms | $s_cpu | $(gap "$s_cpu" "$(cpu_note)") |
-	| common case: throughput ratio ≥ 0.96 | $rc | $s_rc | $(gap "$s_rc" "In the common case the kernel filters 99 % of the execs, so what the storm pays is mostly the environment scan on every exec, which the floor pays too: floor ${fc:-–} in the same run; the detector's rounds spread over $rc_lo–$rc_hi (§1). → more rounds to tell the two apart; past that, a cheaper environment scan in the kernel.") |
-	| $held processes started at full speed, held, released, defaults: no kernel loss, every EXEC and EXIT | EXEC $hold_exec, EXIT $hold_exit, kernel lost $hold_lost (§5) | $s_hold | $(gap "$s_hold" "See §5: the EXEC records of a burst that outruns the reader, or the EXITs of the release.") |
-	| a stopped JVM while $STOP_N processes start and end, defaults: nothing lost | EXEC $stop_exec, EXIT $stop_exit, kernel lost $stop_lost (§5) | $s_stop | $(gap "$s_stop" "The ring must hold every record while the JVM is stopped: raise the ring, or shrink the records.") |
-	| ≤ 1 KiB heap per followed process: 100 000 in ≤ 128 MiB used after GC | $followed followed: $heap_held MiB used ($per_proc bytes per process over the idle $heap_idle MiB) | $s_heap | $(gap "$s_heap" "Class histogram of §5: about 800 bytes are Pekko's own per typed actor (cell, typed adapter and context, mailbox, path, the supervisor's watch and children entries); the process' own state (lifecycle, image, its unique strings) is the rest. → a design choice: passivate reported, idle processes (compact state in the routing map, an actor only while something is pending), which the one-actor-per-process design rules out today.") |
-	| no growth after 1 M churned | heap $heap_rel → $heap_end MiB; $live_end still followed | $s_growth | $(gap "$s_growth" "Rows of §5: processes still followed mean lost EXITs.") |
-	| p99 exec-to-sink ≤ 5 ms away from storms | $p99 ms | $s_lat | $(gap "$s_lat" "The engine's hand-offs between threads, and GC pauses (§4).") |
-	| p99 exec-to-sink ≤ 20 ms during the worst-case storm | $p99_storm ms | $s_lat_storm | $(gap "$s_lat_storm" "With both cores busy the reader and the engine wait for CPU (§4).") |
-	| JMH, engine alone, process gone from /proc: ≥ 500 000 events/s | ${jmh_gone:-–} | $s_jmh | $(gap "$s_jmh" "§6: allocation per event, most of it Pekko's per-child bookkeeping (the supervisor's children tree and watch map, copied on every spawn and stop). → fewer actor spawns per process, which the one-actor-per-process design rules out.") |
-	| EXECs that needed a /proc read, storms: 0 | ${share_w:-–} | $s_share | $(gap "$s_share" "What the kernel record lacked (exe path walk cut short, variables not captured).") |
+	The "before" column is the last run before the lean engine (issue 18: passivation, first-exec rules in the
+	lifecycle), whose targets these rows check; "–" where that issue set none.
+
+	| target | before | measured (medians) | | cause of the gap → next step |
+	|---|---|---|---|---|
+	| worst case: throughput ratio ≥ 0.93 and within 0.02 of the C floor's | 0.932 (floor 0.929) | $rw (floor ${fw:-–}) | $s_rw | $(gap "$s_rw" "The bare storm keeps all $(nproc) cores busy, so any CPU a consumer uses comes out of the storm; the floor shows what the kernel side alone costs. → the engine's CPU per event (next row, §3).") |
+	| worst case: CPU per 1000 events ≤ bpftrace's | 19.0 ms (bpftrace 17.0) | detector $det_cpu ms, bpftrace ${bt_cpu:-–} ms, floor ${floor_cpu:-–} ms | $s_cpu | $(gap "$s_cpu" "$(cpu_note)") |
+	| common case: throughput ratio ≥ 0.96 | – | $rc | $s_rc | $(gap "$s_rc" "In the common case the kernel filters 99 % of the execs, so what the storm pays is mostly the environment scan on every exec, which the floor pays too: floor ${fc:-–} in the same run; the detector's rounds spread over $rc_lo–$rc_hi (§1). → more rounds to tell the two apart; past that, a cheaper environment scan in the kernel.") |
+	| $held processes started at full speed, held, released, defaults: no kernel loss, every EXEC and EXIT | – | EXEC $hold_exec, EXIT $hold_exit, kernel lost $hold_lost (§5) | $s_hold | $(gap "$s_hold" "See §5: the EXEC records of a burst that outruns the reader, or the EXITs of the release.") |
+	| a stopped JVM while $STOP_N processes start and end, defaults: nothing lost | – | EXEC $stop_exec, EXIT $stop_exit, kernel lost $stop_lost (§5) | $s_stop | $(gap "$s_stop" "The ring must hold every record while the JVM is stopped: raise the ring, or shrink the records.") |
+	| ≤ 700 B heap per followed process: 100 000 in ≤ 80 MiB used after GC | 1 250 B (127 MiB) | $followed followed: $heap_held MiB used ($per_proc bytes per process over the idle $heap_idle MiB) | $s_heap | $(gap "$s_heap" "Class histogram of §5: what a followed process still holds (its lifecycle, image and unique strings in the routing map; an actor only while it waits on a timer or a /proc read). → a more compact image (interned argv and paths), or fewer fields kept after the EXEC is reported.") |
+	| no growth after 1 M churned | – | heap $heap_rel → $heap_end MiB; $live_end still followed | $s_growth | $(gap "$s_growth" "Rows of §5: processes still followed mean lost EXITs.") |
+	| p99 exec-to-sink ≤ 5 ms away from storms | – | $p99 ms | $s_lat | $(gap "$s_lat" "The engine's hand-offs between threads, and GC pauses (§4).") |
+	| p99 exec-to-sink ≤ 20 ms during the worst-case storm | – | $p99_storm ms | $s_lat_storm | $(gap "$s_lat_storm" "With both cores busy the reader and the engine wait for CPU (§4).") |
+	| JMH, engine alone, process gone from /proc: ≥ 600 000 events/s | 483 000 | ${jmh_gone:-–} | $s_jmh | $(gap "$s_jmh" "§6: allocation per event and what is left of Pekko's per-child bookkeeping for the processes that still get an actor. → fewer allocations per event on the reported-at-once path.") |
+	| EXECs that needed a /proc read, storms: 0 | – | ${share_w:-–} | $s_share | $(gap "$s_share" "What the kernel record lacked (exe path walk cut short, variables not captured).") |
 	EOF
 }
 
