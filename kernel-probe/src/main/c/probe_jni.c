@@ -786,7 +786,12 @@ static int rd_poll(struct rd_probe *p, int timeout_ms, int drain_ms)
 	/* An event submitted before the flag was visible did not wake us: take it now. */
 	n = ring_consume(p, r);
 	if (n == 0) {
-		err = rd_wait(quiet_fd, timeout_ms);
+		/*
+		 * Stopped at a record still being written, whose program may have read the flag
+		 * before we set it and so will not wake us: look again in a moment. (Unpinned,
+		 * the level-triggered ring is ready then anyway.)
+		 */
+		err = rd_wait(quiet_fd, r->busy && timeout_ms > RD_BUSY_WAIT_MS ? RD_BUSY_WAIT_MS : timeout_ms);
 		n = err ? err : ring_consume(p, r);
 	}
 	*p->reader_sleeping = 0;

@@ -2,6 +2,7 @@ package io.runtimedetector.probe;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -23,9 +24,13 @@ import java.util.Optional;
  * @param pendingBytes           bytes that were waiting in the rings when the probe opened: what this probe
  *                               reads first
  * @param unreadFor              how long no reader had a heartbeat, when {@link Mode#RESUMED}; else zero
+ * @param lastReaderSeen         when {@link Mode#RESUMED}: the previous reader's last heartbeat (from the
+ *                               monotonic clock the programs use, so to within the wall clock's adjustments
+ *                               since); else empty
  */
 public record PinState(Mode mode, Optional<Path> directory, String generation, int generationsHandedOver,
-        long lostWhileUnread, long idleSkippedWhileUnread, long pendingBytes, Duration unreadFor) {
+        long lostWhileUnread, long idleSkippedWhileUnread, long pendingBytes, Duration unreadFor,
+        Optional<Instant> lastReaderSeen) {
 
     /** How the programs came to run. */
     public enum Mode {
@@ -37,5 +42,6 @@ public record PinState(Mode mode, Optional<Path> directory, String generation, i
         RESUMED
     }
 
-    public static final PinState NONE = new PinState(Mode.UNPINNED, Optional.empty(), "", 0, 0, 0, 0, Duration.ZERO);
+    public static final PinState NONE = new PinState(Mode.UNPINNED, Optional.empty(), "", 0, 0, 0, 0, Duration.ZERO,
+            Optional.empty());
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -22,6 +23,8 @@ final class PinnedSession {
 
     /** The programs every generation pins a link of; rd_open only when files are watched. */
     private static final List<String> PROGRAMS = List.of("rd_exec", "rd_exit", "rd_fork");
+    /** Rings of other generations read at once (RD_MAX_RINGS - 1 in probe_jni.c). */
+    private static final int MAX_HANDOVERS = 7;
     private static final List<String> MAPS = List.of(PinDirectory.EVENTS, PinDirectory.TRACKED,
             PinDirectory.COUNTERS, "wakeup", PinDirectory.META);
 
@@ -119,6 +122,12 @@ final class PinnedSession {
                 if (other.equals(dir)) {
                     continue;
                 }
+                if (retiring.size() == MAX_HANDOVERS) {
+                    // Their programs stay attached (recording twice, losing nothing); the next open takes them.
+                    LOG.warn("more than {} generations of pins to hand over at once; {} waits for the next open",
+                            MAX_HANDOVERS, other);
+                    continue;
+                }
                 handedOver++;
                 long[] delta = handOver(handle, other, config, retiring);
                 lost += delta[0];
@@ -129,9 +138,11 @@ final class PinnedSession {
                 pending += NativeProbe.pendingBytes(handle, r.ring);
             }
             long previous = NativeProbe.previousHeartbeat(handle);
-            Duration unread = mode == PinState.Mode.RESUMED && previous > 0
-                    ? Duration.ofNanos(Math.max(0, NativeProbe.monotonicNs() - previous)) : Duration.ZERO;
-            PinState state = new PinState(mode, Optional.of(dir), generation, handedOver, lost, idle, pending, unread);
+            boolean seen = mode == PinState.Mode.RESUMED && previous > 0;
+            Duration unread = seen ? Duration.ofNanos(Math.max(0, NativeProbe.monotonicNs() - previous))
+                    : Duration.ZERO;
+            PinState state = new PinState(mode, Optional.of(dir), generation, handedOver, lost, idle, pending, unread,
+                    seen ? Optional.of(Instant.now().minus(unread)) : Optional.empty());
             return new PinnedSession(handle, lockFd, dir, meta, baseline, retiring, state);
         } catch (RuntimeException | Error e) {
             // Resumed or fresh, the pins stay: the next reader takes them up. Only our handle goes.
