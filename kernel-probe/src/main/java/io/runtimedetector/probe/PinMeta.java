@@ -52,7 +52,11 @@ record PinMeta(int layoutVersion, boolean complete, int variant, int ringBytes, 
     }
 
     PinMeta completed() {
-        return new PinMeta(layoutVersion, true, variant, ringBytes, trackedCapacity, createdNs, reportedLost,
+        return withComplete(true);
+    }
+
+    PinMeta withComplete(boolean value) {
+        return new PinMeta(layoutVersion, value, variant, ringBytes, trackedCapacity, createdNs, reportedLost,
                 reportedIdle, generation, objectVersion);
     }
 

@@ -211,7 +211,8 @@ final class PinnedSession {
     }
 
     /**
-     * Hands over the generation in {@code other}: copies what it tracks, removes its links
+     * Hands over the generation in {@code other}: copies what it tracks (while its programs
+     * are still attached, so that the copy is current), removes its links
      * (its programs detach: ours are attached already, so nothing goes unseen), and adds its
      * ring to what the reader reads first. Pins of another layout, or without a ring, are
      * removed at once. Returns the drops and idle skips it had not reported.
@@ -222,7 +223,10 @@ final class PinnedSession {
         boolean readable = meta.isPresent() && meta.get().layoutVersion() == PinMeta.LAYOUT_VERSION
                 && Files.exists(ring);
         long[] delta = new long[2];
-        if (readable && Files.exists(other.resolve(PinDirectory.TRACKED))) {
+        // Only while its links are pinned were its programs keeping its tracked map current; the map of a
+        // generation whose links are gone already (a handover cut short) holds processes long exited.
+        boolean attached = !PinDirectory.links(other).isEmpty();
+        if (readable && attached && Files.exists(other.resolve(PinDirectory.TRACKED))) {
             NativeProbe.copyTracked(handle, other.resolve(PinDirectory.TRACKED).toString(), config.trackedCapacity());
         }
         PinDirectory.unpinLinks(other);

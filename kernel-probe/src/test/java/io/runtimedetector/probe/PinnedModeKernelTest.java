@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,7 +67,7 @@ class PinnedModeKernelTest {
                 assertEquals(PinState.Mode.FRESH, first.probe.pinState().mode());
                 assertTrue(Files.isDirectory(fs.pins), "open() creates the pin directory");
             }
-            int n = 300;
+            int n = KernelTestSupport.volume(300);
             Process shell = loop(n, "RDPR_ID");
 
             try (PinnedHarness second = new PinnedHarness(config, true)) {
@@ -97,7 +99,7 @@ class PinnedModeKernelTest {
     void aKilledReaderLeavesWhatItHadNotReleasedForTheNext() throws Exception {
         try (BpfFs fs = new BpfFs()) {
             ProbeConfig config = config(fs.pins, "RDPK_").build();
-            int n = 300;
+            int n = KernelTestSupport.volume(300);
             long expected = 3L * n + 2;
             Process shell;
             List<String> output;
@@ -175,7 +177,7 @@ class PinnedModeKernelTest {
         try (BpfFs fs = new BpfFs()) {
             ProbeConfig a = config(fs.pins, "RDPH_").build();
             ProbeConfig b = config(fs.pins, "RDPH_").reportedEnvKeys(List.of("RDPH_ID")).build();
-            int n = 200;
+            int n = KernelTestSupport.volume(200);
             Process waiter = null;
             Path generationA;
             try {
@@ -218,6 +220,57 @@ class PinnedModeKernelTest {
                     waiter.destroyForcibly();
                 }
             }
+        }
+    }
+
+    /** A reader that died between pinning and marking the pins complete: they are taken over, not resumed. */
+    @Test
+    void pinsLeftIncompleteAreTakenOverNotResumed() throws Exception {
+        try (BpfFs fs = new BpfFs()) {
+            ProbeConfig config = config(fs.pins, "RDPI_").build();
+            Path generation;
+            try (PinnedHarness first = new PinnedHarness(config, true)) {
+                generation = first.probe.pinState().directory().orElseThrow();
+            }
+            PinDirectory.writeMeta(generation, PinDirectory.meta(generation).orElseThrow().reported(0, 0)
+                    .withComplete(false));
+            int n = KernelTestSupport.volume(100);
+            Process shell = loop(n, "RDPI_ID");  // into the incomplete generation's ring: its links are pinned
+
+            try (PinnedHarness next = new PinnedHarness(config, true)) {
+                PinState state = next.probe.pinState();
+                assertEquals(PinState.Mode.FRESH, state.mode());
+                assertEquals(1, state.generationsHandedOver());
+                assertEquals(generation, state.directory().orElseThrow(), "the same generation, pinned anew");
+                assertEquals(3L * n + 2, PinnedHarness.distinct(next.awaitDistinct(of(shell), 3L * n + 2, WAIT)),
+                        "what the incomplete pins recorded");
+                awaitHandover(next.probe);
+                assertEquals(List.of(generation), fs.generations());
+                assertTrue(PinDirectory.meta(generation).orElseThrow().complete());
+            }
+        }
+    }
+
+    /**
+     * Records read and not released keep the ring's level-triggered readiness up: a reader
+     * waiting on it would spin. It waits on the edge-triggered set, so an idle probe with a
+     * backlog costs a few poll rounds a second, not a core.
+     */
+    @Test
+    void anUnreleasedBacklogDoesNotKeepTheReaderBusy() throws Exception {
+        try (BpfFs fs = new BpfFs(); PinnedHarness h = new PinnedHarness(config(fs.pins, "RDPS_").build(), false)) {
+            Process shell = loop(20, "RDPS_ID");
+            h.awaitDistinct(of(shell), 3L * 20 + 2, WAIT);
+            ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+            long reader = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().equals("rd-ringbuf-reader")).findFirst().orElseThrow().getId();
+            long cpuBefore = threads.getThreadCpuTime(reader);
+            long wallBefore = System.nanoTime();
+            Thread.sleep(1000);
+            long cpu = threads.getThreadCpuTime(reader) - cpuBefore;
+            long wall = System.nanoTime() - wallBefore;
+            assertTrue(h.probe.pinState().mode() == PinState.Mode.FRESH && cpu < wall / 4,
+                    "the reader used " + cpu / 1_000_000 + " ms of CPU in " + wall / 1_000_000 + " ms");
         }
     }
 
