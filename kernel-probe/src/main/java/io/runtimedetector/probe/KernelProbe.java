@@ -56,7 +56,10 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Delivery.</b> Records are committed in the ring only when the consumer calls
  *       {@link #release} for their batch; a probe that dies first leaves them for the
  *       next one, which delivers them again: at least once, in order, duplicates only of
- *       batches that were delivered but not released.
+ *       batches that were delivered but not released. So a consumer of a pinned probe
+ *       must release every batch: what it does not release keeps occupying the ring,
+ *       which then fills, and the kernel drops new records
+ *       ({@link ProbeCounters#ringBufferLost()}).
  *   <li><b>Heartbeat.</b> The reader stores a heartbeat in the programs' memory on every
  *       poll round; when it is older than {@link ProbeConfig#readerTimeout()} the programs
  *       only count ({@link ProbeCounters#idleSkipped()}) so that a forgotten detector costs

@@ -39,7 +39,9 @@ import java.util.Optional;
  *                            older than this, the programs return at once and only count
  *                            ({@link ProbeCounters#idleSkipped()}), so a detector that is gone for good
  *                            costs next to nothing; zero: never idle. Default 10 minutes; at least 1 s and
- *                            more than twice {@code pollInterval}. Ignored without {@code pinDir}
+ *                            more than twice {@code pollInterval}. Ignored without {@code pinDir}. The
+ *                            heartbeat is the reader thread's, which runs once {@code events()} is
+ *                            materialized; the probe stores one when it opens
  */
 public record ProbeConfig(
         String envPrefix,

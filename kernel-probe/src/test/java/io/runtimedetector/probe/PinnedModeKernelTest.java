@@ -274,6 +274,28 @@ class PinnedModeKernelTest {
         }
     }
 
+    /** Backpressure in pinned mode: what is read but not released still occupies the ring. */
+    @Test
+    void unreleasedBatchesOccupyTheRingAndTheKernelCountsWhatItDrops() throws Exception {
+        try (BpfFs fs = new BpfFs();
+                PinnedHarness h = new PinnedHarness(config(fs.pins, "RDPQ_").ringBufferBytes(64 << 10).build(),
+                        false)) {
+            int n = 400;
+            Process shell = loop(n, "RDPQ_ID");
+            long lost = 0;
+            long deadline = System.nanoTime() + KernelTestSupport.patience(WAIT).toNanos();
+            List<RawEvent> got = List.of();
+            // Every record is either read or dropped; wait until the two account for all.
+            while (PinnedHarness.distinct(got) + lost < 3L * n + 2 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+                got = h.events(of(shell));
+                lost = h.probe.counters().ringBufferLost();
+            }
+            assertTrue(lost > 0, "the reader read everything, yet the ring overflowed: nothing was committed");
+            assertEquals(3L * n + 2, PinnedHarness.distinct(got) + lost);
+        }
+    }
+
     @Test
     void oneReaderAtATimeAndUnpinLeavesNothingAttached() throws Exception {
         try (BpfFs fs = new BpfFs()) {
