@@ -59,6 +59,7 @@ enum rd_counter {
 	RD_CNT_EXEC_ENV_FILTERED, /* no prefix variable: dropped in the kernel */
 	RD_CNT_EXEC_ENV_UNSURE,
 	RD_CNT_EXEC_EXCLUDED,
+	RD_CNT_IDLE_SKIPPED,      /* pinned, no reader heartbeat within the timeout: program returned at once */
 	RD_CNT__MAX,
 };
 
@@ -98,6 +99,7 @@ struct rd_event {
 /* Set in .rodata.cfg before load; the verifier prunes branches of disabled features. */
 struct rd_config {
 	__u64 pidns_ino;        /* inode of the detector's PID namespace; 0: the initial one */
+	__u64 heartbeat_timeout_ns; /* 0: always run; else idle while the reader's heartbeat is older */
 	__u32 env_prefix_len;   /* 0: no environment filter, every exec passes */
 	__u32 exclude_count;
 	__u32 watch_count;
@@ -119,6 +121,34 @@ struct rd_tracked {
 struct rd_inode_key {
 	__u64 dev;             /* kernel dev_t (MAJOR << 20 | MINOR) */
 	__u64 ino;
+};
+
+/*
+ * Pinned mode (programs, links and maps pinned in bpffs so that they outlive the
+ * reader). Bumped whenever what is pinned changes shape: a reader of another layout
+ * version never resumes pins, it hands them over.
+ */
+#define RD_LAYOUT_VERSION  1
+#define RD_GENERATION_HEX  64   /* SHA-256 in hex */
+#define RD_VERSION_MAX     48
+
+/*
+ * The one value of the pinned "meta" array map: what a later reader needs to judge the
+ * pins it finds. Written by user space only; the programs never touch it.
+ */
+struct rd_meta {
+	__u32 layout_version;   /* RD_LAYOUT_VERSION of the reader that pinned */
+	__u32 complete;         /* 1 once every pin is in place: written last, so a crash while
+				 * pinning leaves 0 and the next reader removes the leftovers */
+	__u32 variant;          /* BpfVariant ordinal of the loaded object */
+	__u32 ring_bytes;
+	__u32 tracked_capacity;
+	__u32 pad;
+	__u64 created_ns;       /* CLOCK_MONOTONIC when the programs were pinned */
+	__u64 reported_lost;    /* reader-maintained: RD_CNT_RINGBUF_LOST as last reported to the engine */
+	__u64 reported_idle;    /* reader-maintained: RD_CNT_IDLE_SKIPPED likewise */
+	char  generation[RD_GENERATION_HEX + 8];  /* hex, NUL-padded */
+	char  object_version[RD_VERSION_MAX];     /* variant and object digest, for humans */
 };
 
 #endif /* RD_EVENT_H */

@@ -28,6 +28,14 @@ const volatile struct rd_config rd_cfg SEC(".rodata.cfg") = {};
  * a wake-up worth its cost. While it is awake it drains on a short timer.
  */
 volatile __u32 rd_reader_sleeping SEC(".data.wakeup") = 0;
+/*
+ * Pinned mode: bpf_ktime_get_ns() of the reader's last poll round, stored by the reader
+ * through the same mapping. When rd_cfg.heartbeat_timeout_ns is set and this is older,
+ * the detector that pinned the programs is gone for good (or stalled): the programs
+ * return at once instead of filling a ring nobody reads. A new reader's first store
+ * brings them back.
+ */
+volatile __u64 rd_reader_heartbeat_ns SEC(".data.wakeup") = 0;
 
 #define RD_MAX_PIDNS_LEVEL 32  /* the kernel's MAX_PID_NS_LEVEL */
 #ifdef RD_NO_BPF_LOOP
@@ -119,6 +127,14 @@ struct {
 	__type(value, struct scratch);
 } scratch_map SEC(".maps");
 
+/* Pinned mode's record of the pins (struct rd_meta): only user space reads or writes it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rd_meta);
+} meta SEC(".maps");
+
 /*
  * A value masked for the verifier, with the mask kept even where clang can prove it
  * redundant: older verifiers track bounds less precisely than the compiler does.
@@ -135,6 +151,20 @@ static __always_inline void count(__u32 slot)
 
 	if (v)
 		*v += 1;
+}
+
+/*
+ * The heartbeat check every program makes first: nothing but a load and a compare when
+ * pinned mode is on, and pruned by the verifier when it is off (rd_cfg is read-only).
+ */
+static __always_inline bool reader_forgotten(void)
+{
+	if (!rd_cfg.heartbeat_timeout_ns)
+		return false;
+	if (bpf_ktime_get_ns() - rd_reader_heartbeat_ns <= rd_cfg.heartbeat_timeout_ns)
+		return false;
+	count(RD_CNT_IDLE_SKIPPED);
+	return true;
 }
 
 static __always_inline struct scratch *get_scratch(void)
@@ -463,6 +493,8 @@ int BPF_PROG(rd_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	int exe_off;
 	long n;
 
+	if (reader_forgotten())
+		return 0;
 	count(RD_CNT_EXEC_SEEN);
 	pid = task_tgid_in_ns(task, &ns_pid);
 	if (!pid)
@@ -581,6 +613,8 @@ int BPF_PROG(rd_fork, struct task_struct *parent, struct task_struct *child)
 	__u32 parent_pid, pid, ns_pid = 0, flags = 0;
 	struct rd_event *e;
 
+	if (reader_forgotten())
+		return 0;
 	/* A new thread shares its parent's thread group: not a process. */
 	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
 		return 0;
@@ -617,6 +651,8 @@ int BPF_PROG(rd_exit, struct task_struct *p)
 	__u32 pid, ns_pid = 0;
 	struct rd_event *e;
 
+	if (reader_forgotten())
+		return 0;
 	/*
 	 * signal->live reaches zero in the last exiting thread, before this tracepoint,
 	 * on every kernel; newer ones pass the same fact as group_dead.
@@ -750,6 +786,13 @@ int BPF_PROG(rd_open, struct pt_regs *regs, long ret)
 		return 0;
 	nr = RD_SYSCALL_NR(regs);
 	if (!maybe_open(nr))
+		return 0;
+	/*
+	 * Here, not first: this program runs on every syscall exit, and the number test
+	 * above is cheaper than reading the clock; it also keeps RD_CNT_IDLE_SKIPPED a count
+	 * of skipped opens rather than of every syscall on the machine.
+	 */
+	if (reader_forgotten())
 		return 0;
 	task = (struct task_struct *)bpf_get_current_task();
 	compat = compat_syscall(task, regs);

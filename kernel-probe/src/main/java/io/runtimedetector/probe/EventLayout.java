@@ -40,7 +40,9 @@ final class EventLayout {
     static final int MAX_SIZE = HDR_SIZE + PATH_MAX + ARGS_MAX + EXE_MAX + ENV_MAX;
 
     /** Counter slots of {@code enum rd_counter}. */
-    static final int COUNTERS = 6;
+    static final int COUNTERS = 7;
+    static final int CNT_RINGBUF_LOST = 0;
+    static final int CNT_IDLE_SKIPPED = 6;
 
     /** Batch record: u32 length, u32 reserved, payload padded to 8 bytes. */
     static final int RECORD_HDR = 8;
@@ -50,7 +52,9 @@ final class EventLayout {
     static int[] expected() {
         return new int[] {MAX_SIZE, HDR_SIZE, TYPE, FLAGS, KTIME_NS, START_BOOTTIME, CGROUP_ID, CGROUP_V1_ID, PID, TID, PPID,
             NS_PID, UID, EXIT_CODE, WATCH_ID, FILENAME_LEN, ARGS_LEN, EXE_LEN, ENVS_LEN, COMM, DATA, COUNTERS,
-            RECORD_MAX};
+            RECORD_MAX, PinMeta.SIZE, PinMeta.LAYOUT_VERSION_OFF, PinMeta.COMPLETE_OFF, PinMeta.VARIANT_OFF,
+            PinMeta.RING_BYTES_OFF, PinMeta.TRACKED_CAPACITY_OFF, PinMeta.CREATED_NS_OFF, PinMeta.REPORTED_LOST_OFF,
+            PinMeta.REPORTED_IDLE_OFF, PinMeta.GENERATION_OFF, PinMeta.OBJECT_VERSION_OFF, PinMeta.LAYOUT_VERSION};
     }
 
     private EventLayout() {

@@ -31,6 +31,24 @@ public interface EventProbe extends AutoCloseable {
 
     ProbeCounters counters();
 
+    /**
+     * Says that every event of {@code batch}, a list {@link #events()} emitted (the same
+     * instance), has reached the sinks' buffers, so the probe may let go of it. Batches
+     * must be released in the order {@link #events()} delivered them; releasing one
+     * releases nothing before it implicitly, so a skipped batch is an error, as is a list
+     * that did not come from this probe or was released already.
+     *
+     * <p>Only a pinned {@link KernelProbe} needs it: it commits a batch's records in the
+     * kernel's ring buffer only here, so what was delivered but never released is read
+     * again by the next probe after a crash (at least once; see
+     * {@link KernelProbe#release}). Other probes ignore it, which is the default. A call
+     * after {@link #close()} is ignored.
+     *
+     * @throws IllegalArgumentException when {@code batch} is not the oldest unreleased batch
+     */
+    default void release(List<RawEvent> batch) {
+    }
+
     /** Which build of the kernel programs runs, for logs and metrics; a probe without a kernel says so. */
     default String programVariant() {
         return "none";

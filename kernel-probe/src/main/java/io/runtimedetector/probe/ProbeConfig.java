@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What the kernel side filters on and how big its maps are. Validated on
@@ -30,6 +31,18 @@ import java.util.List;
  * @param bpfVariant          which build of the eBPF programs to load; AUTO probes the kernel
  * @param procPath            the procfs whose PID namespace pids are reported in (a container may mount the
  *                            host's elsewhere)
+ * @param pinDir              pinned mode: a directory on a BPF filesystem where the programs, their links
+ *                            and the ring are pinned so that they outlive this JVM and the next probe opened
+ *                            on it resumes reading (see {@link KernelProbe#open}); empty: the programs are
+ *                            attached through links only this process holds, and a dead JVM leaves nothing
+ *                            attached. Pinned mode needs the adaptive wake-up ({@code wakeupBytes > 0})
+ * @param readerTimeout       pinned mode only: when the reader's heartbeat (stored on every poll round) is
+ *                            older than this, the programs return at once and only count
+ *                            ({@link ProbeCounters#idleSkipped()}), so a detector that is gone for good
+ *                            costs next to nothing; zero: never idle. Default 10 minutes; at least 1 s and
+ *                            more than twice {@code pollInterval}. Ignored without {@code pinDir}. The
+ *                            heartbeat is the reader thread's, which runs once {@code events()} is
+ *                            materialized; the probe stores one when it opens
  */
 public record ProbeConfig(
         String envPrefix,
@@ -45,7 +58,9 @@ public record ProbeConfig(
         List<String> reportedEnvKeys,
         int queueEvents,
         BpfVariant bpfVariant,
-        Path procPath) {
+        Path procPath,
+        Optional<Path> pinDir,
+        Duration readerTimeout) {
 
     public static final int MAX_ENV_PREFIX_BYTES = 63;
     public static final int MAX_PATH_BYTES = 255;
@@ -54,10 +69,24 @@ public record ProbeConfig(
     /** Variables whose values the kernel can capture; more are read from /proc. */
     public static final int MAX_ENV_KEYS = 8;
     public static final int MAX_ENV_KEY_BYTES = 63;
+    /** The heartbeat timeout of pinned mode when none is given. */
+    public static final Duration DEFAULT_READER_TIMEOUT = Duration.ofMinutes(10);
+
+    /** The configuration without pinned mode, as before it existed. */
+    public ProbeConfig(String envPrefix, List<Path> excludedExecutables, List<Path> watchedFiles, int trackedCapacity,
+            int ringBufferBytes, int wakeupBytes, Duration pollInterval, Duration drainInterval, int batchBytes,
+            int envScanMaxSteps, List<String> reportedEnvKeys, int queueEvents, BpfVariant bpfVariant,
+            Path procPath) {
+        this(envPrefix, excludedExecutables, watchedFiles, trackedCapacity, ringBufferBytes, wakeupBytes, pollInterval,
+                drainInterval, batchBytes, envScanMaxSteps, reportedEnvKeys, queueEvents, bpfVariant, procPath,
+                Optional.empty(), DEFAULT_READER_TIMEOUT);
+    }
 
     public ProbeConfig {
         envPrefix = envPrefix == null ? "" : envPrefix;
         procPath = procPath == null ? Path.of("/proc") : procPath;
+        pinDir = pinDir == null ? Optional.empty() : pinDir;
+        readerTimeout = readerTimeout == null ? DEFAULT_READER_TIMEOUT : readerTimeout;
         excludedExecutables = List.copyOf(excludedExecutables);
         watchedFiles = List.copyOf(watchedFiles);
         reportedEnvKeys = List.copyOf(reportedEnvKeys);
@@ -106,6 +135,30 @@ public record ProbeConfig(
             throw new IllegalArgumentException("envScanMaxSteps: must be between 1 and 1048576, was "
                     + envScanMaxSteps);
         }
+        if (pinDir.isPresent() && !pinDir.get().isAbsolute()) {
+            throw new IllegalArgumentException("pinDir: " + pinDir.get() + " is not an absolute path");
+        }
+        if (pinDir.isPresent() && wakeupBytes == 0) {
+            throw new IllegalArgumentException("wakeupBytes: pinned mode needs the adaptive wake-up (wakeupBytes > 0),"
+                    + " because the reader commits records only once the sinks have them and the kernel's own rule"
+                    + " would then stop waking it");
+        }
+        if (readerTimeout.isNegative() || (!readerTimeout.isZero()
+                && (readerTimeout.compareTo(Duration.ofSeconds(1)) < 0
+                        || readerTimeout.compareTo(pollInterval.multipliedBy(2)) <= 0))) {
+            throw new IllegalArgumentException("readerTimeout: must be 0 (never idle) or at least 1 s and more than"
+                    + " twice pollInterval (" + pollInterval + "), was " + readerTimeout);
+        }
+    }
+
+    /** Whether the programs are pinned to outlive this process ({@link #pinDir} set). */
+    public boolean pinned() {
+        return pinDir.isPresent();
+    }
+
+    /** The heartbeat timeout the programs get: 0 (never idle) unless pinned. */
+    long heartbeatTimeoutNanos() {
+        return pinned() ? readerTimeout.toNanos() : 0;
     }
 
     /*
@@ -188,6 +241,23 @@ public record ProbeConfig(
         private final List<String> reportedEnvKeys = new ArrayList<>();
         private int queueEvents = 65_536;
         private BpfVariant bpfVariant = BpfVariant.fromSystemProperty();
+        private Path pinDir;
+        private Duration readerTimeout = DEFAULT_READER_TIMEOUT;
+
+        /**
+         * Pinned mode in this directory on a BPF filesystem (see {@link ProbeConfig#pinDir()}); null: off,
+         * the default.
+         */
+        public Builder pinDir(Path dir) {
+            this.pinDir = dir;
+            return this;
+        }
+
+        /** Pinned mode's heartbeat timeout (see {@link ProbeConfig#readerTimeout()}); zero: never idle. */
+        public Builder readerTimeout(Duration timeout) {
+            this.readerTimeout = timeout;
+            return this;
+        }
 
         /** Default: {@link BpfVariant#fromSystemProperty()}, AUTO when the property is unset. */
         public Builder bpfVariant(BpfVariant variant) {
@@ -266,7 +336,8 @@ public record ProbeConfig(
         public ProbeConfig build() {
             return new ProbeConfig(envPrefix, excluded, watched, trackedCapacity, ringBufferBytes,
                     wakeupBytes < 0 ? ringBufferBytes / 8 : wakeupBytes, pollInterval, drainInterval, batchBytes,
-                    envScanMaxSteps, reportedEnvKeys, queueEvents, bpfVariant, procPath);
+                    envScanMaxSteps, reportedEnvKeys, queueEvents, bpfVariant, procPath, Optional.ofNullable(pinDir),
+                    readerTimeout);
         }
     }
 }

@@ -13,6 +13,13 @@ package io.runtimedetector.probe;
  * @param decodeErrors    ring-buffer records that could not be decoded (logged, skipped)
  * @param queue           the reader's user-space queue
  * @param records         bytes read from the ring buffer, by record type
+ * @param idleSkipped     pinned mode: program runs that returned at once because the reader's heartbeat was
+ *                        older than {@link ProbeConfig#readerTimeout()} (each a possibly lost event)
+ *
+ * <p>The kernel counters count from when this probe object opened. In pinned mode the kernel's
+ * own counters live as long as the pins and carry across readers; what accumulated before this
+ * probe opened, while no reader ran, is in {@link PinState#lostWhileUnread()} and
+ * {@link PinState#idleSkippedWhileUnread()} instead, so nothing is counted twice.
  */
 public record ProbeCounters(
         long ringBufferLost,
@@ -24,8 +31,16 @@ public record ProbeCounters(
         long eventsRead,
         long decodeErrors,
         QueueStats queue,
-        RecordSizes records) {
+        RecordSizes records,
+        long idleSkipped) {
 
     public static final ProbeCounters ZERO = new ProbeCounters(0, 0, 0, 0, 0, 0, 0, 0, QueueStats.EMPTY,
-            RecordSizes.NONE);
+            RecordSizes.NONE, 0);
+
+    /** Counters of a probe without pinned mode (idleSkipped 0), as before it existed. */
+    public ProbeCounters(long ringBufferLost, long trackFull, long execSeen, long execEnvFiltered, long execEnvUnsure,
+            long execExcluded, long eventsRead, long decodeErrors, QueueStats queue, RecordSizes records) {
+        this(ringBufferLost, trackFull, execSeen, execEnvFiltered, execEnvUnsure, execExcluded, eventsRead,
+                decodeErrors, queue, records, 0);
+    }
 }

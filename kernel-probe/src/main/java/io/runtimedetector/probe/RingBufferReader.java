@@ -33,12 +33,48 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * With {@code wakeupBytes} 0 the kernel's own rule applies instead: a wake-up whenever the
  * reader has caught up.
+ *
+ * <p>Pinned mode: records stay uncommitted in the ring until their batch is released
+ * ({@link Observer}), every wait is on the edge-triggered set (the level-triggered ring
+ * would be ready while anything is uncommitted, and the reader would spin), and each poll
+ * round stores the heartbeat the programs check. Backpressure is unchanged: uncommitted
+ * records occupy the ring, and the kernel counts what it drops once it is full.
  */
 final class RingBufferReader {
+
+    /**
+     * Told, on the reader thread, where each batch ends (pinned mode commits there once
+     * the batch is released). Unpinned, the native side commits as it reads.
+     */
+    interface Observer {
+        /** Before {@code batch} is handed on: it ends at {@code end} in {@code ring}. */
+        void delivered(List<RawEvent> batch, int ring, long end);
+
+        /** Records read up to {@code end} in {@code ring} that decoded to no event. */
+        void skipped(int ring, long end);
+
+        /** After every poll round. */
+        void polled();
+
+        Observer NONE = new Observer() {
+            @Override
+            public void delivered(List<RawEvent> batch, int ring, long end) {
+            }
+
+            @Override
+            public void skipped(int ring, long end) {
+            }
+
+            @Override
+            public void polled() {
+            }
+        };
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(RingBufferReader.class);
 
     private final long handle;
+    private final Observer observer;
     private final int pollMillis;
     private final int drainMillis;
     private final ByteBuffer batch;
@@ -53,8 +89,9 @@ final class RingBufferReader {
     private volatile Runnable listener = () -> { };
     private Thread thread;
 
-    RingBufferReader(long handle, ProbeConfig config) {
+    RingBufferReader(long handle, ProbeConfig config, Observer observer) {
         this.handle = handle;
+        this.observer = observer;
         this.pollMillis = (int) Math.max(1, config.pollInterval().toMillis());
         this.drainMillis = (int) Math.max(1, config.drainInterval().toMillis());
         this.batch = ByteBuffer.allocateDirect(config.batchBytes()).order(ByteOrder.nativeOrder());
@@ -132,15 +169,21 @@ final class RingBufferReader {
             while (running) {
                 batch.clear();
                 int bytes = NativeProbe.poll(handle, batch, pollMillis, drainMillis);
-                if (bytes <= 0) {
-                    continue;
+                if (bytes > 0) {
+                    batch.limit(bytes);
+                    List<RawEvent> events = RawEventDecoder.decodeBatch(batch, this::decodeError, tally);
+                    eventsRead.addAndGet(events.size());
+                    int ring = NativeProbe.batchRing(handle);
+                    long end = NativeProbe.batchEnd(handle);
+                    if (events.isEmpty()) {
+                        observer.skipped(ring, end);
+                    } else {
+                        // In the ledger before anyone can see the batch, so that its release finds it.
+                        observer.delivered(events, ring, end);
+                        hand(events);
+                    }
                 }
-                batch.limit(bytes);
-                List<RawEvent> events = RawEventDecoder.decodeBatch(batch, this::decodeError, tally);
-                eventsRead.addAndGet(events.size());
-                if (!events.isEmpty()) {
-                    hand(events);
-                }
+                observer.polled();
             }
         } catch (RuntimeException | Error e) {
             failure = e;
@@ -155,6 +198,8 @@ final class RingBufferReader {
     private void hand(List<RawEvent> events) {
         try {
             while (running && !queue.offer(events, 50, TimeUnit.MILLISECONDS)) {
+                // Waiting on the engine is not being gone: keep the programs recording.
+                NativeProbe.heartbeat(handle);
                 listener.run();
             }
         } catch (InterruptedException e) {

@@ -56,4 +56,40 @@ class ProbeConfigTest {
         assertTrue(rejected(() -> ProbeConfig.builder().pollInterval(Duration.ZERO).build())
                 .startsWith("pollInterval:"));
     }
+
+    @Test
+    void pinnedModeIsOffByDefaultAndNeedsTheAdaptiveWakeup() {
+        ProbeConfig plain = ProbeConfig.builder().build();
+        assertTrue(plain.pinDir().isEmpty());
+        assertEquals(0, plain.heartbeatTimeoutNanos(), "no heartbeat check without pins");
+        ProbeConfig pinned = ProbeConfig.builder().pinDir(Path.of("/sys/fs/bpf/rd")).build();
+        assertEquals(Duration.ofMinutes(10), pinned.readerTimeout());
+        assertEquals(Duration.ofMinutes(10).toNanos(), pinned.heartbeatTimeoutNanos());
+        assertEquals("wakeupBytes: pinned mode needs the adaptive wake-up (wakeupBytes > 0), because the reader"
+                + " commits records only once the sinks have them and the kernel's own rule would then stop waking it",
+                rejected(() -> ProbeConfig.builder().pinDir(Path.of("/sys/fs/bpf/rd")).wakeupBytes(0).build()));
+        assertEquals("pinDir: sys/fs/bpf is not an absolute path",
+                rejected(() -> ProbeConfig.builder().pinDir(Path.of("sys/fs/bpf")).build()));
+    }
+
+    @Test
+    void theReaderTimeoutIsZeroOrClearlyLongerThanAPollRound() {
+        ProbeConfig.builder().pinDir(Path.of("/sys/fs/bpf/rd")).readerTimeout(Duration.ZERO).build();
+        ProbeConfig.builder().pinDir(Path.of("/sys/fs/bpf/rd")).readerTimeout(Duration.ofSeconds(1)).build();
+        assertEquals("readerTimeout: must be 0 (never idle) or at least 1 s and more than twice pollInterval (PT0.1S),"
+                + " was PT0.5S", rejected(() -> ProbeConfig.builder().readerTimeout(Duration.ofMillis(500)).build()));
+        assertTrue(rejected(() -> ProbeConfig.builder().readerTimeout(Duration.ofSeconds(-1)).build())
+                .startsWith("readerTimeout:"));
+        assertTrue(rejected(() -> ProbeConfig.builder().pollInterval(Duration.ofSeconds(1))
+                .readerTimeout(Duration.ofSeconds(2)).build()).startsWith("readerTimeout:"));
+    }
+
+    @Test
+    void theConfigurationOfBeforePinnedModeStillBuilds() {
+        ProbeConfig c = ProbeConfig.builder().build();
+        ProbeConfig old = new ProbeConfig(c.envPrefix(), c.excludedExecutables(), c.watchedFiles(),
+                c.trackedCapacity(), c.ringBufferBytes(), c.wakeupBytes(), c.pollInterval(), c.drainInterval(),
+                c.batchBytes(), c.envScanMaxSteps(), c.reportedEnvKeys(), c.queueEvents(), c.bpfVariant(), c.procPath());
+        assertEquals(c, old);
+    }
 }
