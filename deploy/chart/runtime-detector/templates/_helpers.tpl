@@ -91,3 +91,40 @@ The Kafka producer properties as RD_KAFKA_PROPERTY wants them: one KEY=VALUE per
 {{- end }}
 {{- join "\n" $lines }}
 {{- end }}
+
+{{/*
+The pin directory inside the container: below the node's BPF filesystem, mounted at /sys/fs/bpf.
+*/}}
+{{- define "runtime-detector.pinDir" -}}
+{{- printf "/sys/fs/bpf/%s" .Values.pinning.dir | quote }}
+{{- end }}
+
+{{/*
+The detector's security context, the same for the unpin init container: the least the
+detector needs, each setting with why it is there.
+*/}}
+{{- define "runtime-detector.securityContext" -}}
+# Capabilities are granted to root only; nothing else of root's remains.
+runAsUser: 0
+privileged: false
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+capabilities:
+  drop: ["ALL"]
+  add:
+    - BPF              # load the eBPF programs and maps
+    - PERFMON          # attach tracing programs (tp_btf) and read kernel memory from them
+    - SYS_PTRACE       # read /proc/PID/environ, exe and ns/pid of other processes
+    - DAC_READ_SEARCH  # ... environ is mode 0400, readable by its owner only
+    {{- if .Values.oldKernelMemlock }}
+    - SYS_RESOURCE     # raise RLIMIT_MEMLOCK, which 5.8-5.10 kernels charge eBPF maps to
+    {{- end }}
+# The runtimes' default seccomp profiles allow bpf(2) only with CAP_SYS_ADMIN on
+# older releases, and their default AppArmor profile denies reading the /proc
+# entries of processes outside the container (ptrace read). Neither adds
+# privilege beyond the capabilities above.
+seccompProfile:
+  type: Unconfined
+appArmorProfile:
+  type: Unconfined
+{{- end }}

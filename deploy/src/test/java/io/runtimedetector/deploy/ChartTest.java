@@ -4,6 +4,7 @@ import static io.runtimedetector.deploy.Chart.cast;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.marcnuri.helm.Helm;
@@ -99,8 +100,18 @@ class ChartTest {
         Map<String, Object> container = Chart.container(daemonSet);
         assertEquals("localhost/runtime-detector:dev", container.get("image"));
         assertEquals(List.of("--format=json", "--min-duration=1s", "--stats-interval=5m"), container.get("args"));
-        assertEquals(Map.of("HOST_PROCFS", "/host/proc", "RD_METRICS_PORT", "9400", "NODE_NAME", "<spec.nodeName>"),
+        assertEquals(Map.of("HOST_PROCFS", "/host/proc", "RD_METRICS_PORT", "9400", "NODE_NAME", "<spec.nodeName>",
+                        "RD_PIN_DIR", "/sys/fs/bpf/runtime-detector", "RD_READER_TIMEOUT", "10m"),
                 env(container));
+        // Pinned mode: the node's BPF filesystem, and one pod per node at a time.
+        assertEquals(Map.of("type", "RollingUpdate", "rollingUpdate", Map.of("maxSurge", 0, "maxUnavailable", 1)),
+                spec.get("updateStrategy"));
+        List<Map<String, Object>> volumes = cast(pod.get("volumes"));
+        assertTrue(volumes.contains(Map.of("name", "bpffs", "hostPath", Map.of("path", "/sys/fs/bpf", "type", "Directory"))),
+                volumes.toString());
+        List<Map<String, Object>> mounts = cast(container.get("volumeMounts"));
+        assertTrue(mounts.contains(Map.of("name", "bpffs", "mountPath", "/sys/fs/bpf")), mounts.toString());
+        assertNull(pod.get("initContainers"));
         assertEquals(Map.of(
                         "runAsUser", 0,
                         "privileged", false,
@@ -147,7 +158,9 @@ class ChartTest {
                         "RD_KAFKA_BOOTSTRAP", "kafka-0.kafka:9092",
                         "RD_KAFKA_TOPIC", "runtime-detector-events",
                         // In the keys' order, one per line.
-                        "RD_KAFKA_PROPERTY", "compression.type=zstd\nsecurity.protocol=SSL"),
+                        "RD_KAFKA_PROPERTY", "compression.type=zstd\nsecurity.protocol=SSL",
+                        "RD_PIN_DIR", "/sys/fs/bpf/runtime-detector",
+                        "RD_READER_TIMEOUT", "10m"),
                 env(container));
         // --set merges into the default resources rather than replacing them.
         assertEquals(Map.of("requests", Map.of("cpu", "100m", "memory", "160Mi"), "limits", Map.of("memory", "1Gi")),
@@ -194,6 +207,30 @@ class ChartTest {
         List<Map<String, Object>> volumes = cast(podSpec(daemonSet).get("volumes"));
         assertEquals(Map.of("name", "cri-socket", "hostPath", Map.of("path", socket, "type", "Socket")),
                 volumes.get(volumes.size() - 1));
+    }
+
+    /** The uninstall step: an init container removes the pins, and the detector runs unpinned. */
+    @Test
+    void pinningUninstallUnpinsFirstAndRunsUnpinned() {
+        Map<String, Object> daemonSet = Chart.daemonSet(Chart.render(Map.of("pinning.uninstall", "true")));
+        Map<String, Object> pod = podSpec(daemonSet);
+        List<Map<String, Object>> init = cast(pod.get("initContainers"));
+        assertEquals(1, init.size(), init.toString());
+        Map<String, Object> unpin = init.get(0);
+        assertEquals(List.of("--unpin"), unpin.get("args"));
+        assertEquals(Map.of("RD_PIN_DIR", "/sys/fs/bpf/runtime-detector"), env(unpin));
+        assertEquals(Chart.container(daemonSet).get("securityContext"), unpin.get("securityContext"));
+        assertEquals(List.of(Map.of("name", "bpffs", "mountPath", "/sys/fs/bpf"), Map.of("name", "tmp", "mountPath", "/tmp")),
+                unpin.get("volumeMounts"));
+        Map<String, String> env = env(Chart.container(daemonSet));
+        assertFalse(env.containsKey("RD_PIN_DIR") || env.containsKey("RD_READER_TIMEOUT"), env.toString());
+
+        Map<String, Object> off = Chart.daemonSet(Chart.render(Map.of("pinning.enabled", "false")));
+        assertFalse(env(Chart.container(off)).containsKey("RD_PIN_DIR"));
+        List<Map<String, Object>> volumes = cast(podSpec(off).get("volumes"));
+        assertFalse(volumes.stream().anyMatch(v -> "bpffs".equals(v.get("name"))), volumes.toString());
+        Map<String, Object> offSpec = cast(off.get("spec"));
+        assertEquals(Map.of("type", "RollingUpdate"), offSpec.get("updateStrategy"));
     }
 
     @Test

@@ -54,7 +54,10 @@ public final class Footprint {
 
         Map<String, Object> daemonSet = Chart.daemonSet(Chart.render(
                 Map.of("envPrefix", "RDBENCH_", "minDuration", "0")));
-        PodmanRun run = PodmanRun.of(daemonSet, "footprint-node");
+        // Pinned mode, as the DaemonSet runs: a private BPF filesystem stands for the node's,
+        // emptied after every round so that each one starts as on a fresh node.
+        NodeBpffs bpffs = new NodeBpffs();
+        PodmanRun run = bpffs.on(PodmanRun.of(daemonSet, "footprint-node"));
         String image = run.image();
         long uncompressed = Long.parseLong(Podman.check(PODMAN, "image", "inspect", "--format={{.Size}}", image));
         long compressed = compressedLayers(image);
@@ -64,17 +67,20 @@ public final class Footprint {
         try {
             for (int r = 1; r <= rounds; r++) {
                 results.add(round(run, storm, stormN, r % 2 == 1, List.of()));
+                bpffs.unpin();
                 log("round " + r + ": " + results.get(r - 1));
             }
             if (withVariants) {
                 for (Variant v : VARIANTS) {
                     variants.add(v.measured(round(run, storm, stormN, false, v.hostFlags())));
+                    bpffs.unpin();
                     log("variant " + v.name() + ": " + variants.get(variants.size() - 1).round());
                 }
             }
         } finally {
             Podman.run(PODMAN, "rm", "--force", "--time=5", NAME);
             Podman.removeCgroupParent();
+            bpffs.close();
         }
         Files.writeString(out, report(run, uncompressed, compressed, results, variants, stormN));
         log("wrote " + out);

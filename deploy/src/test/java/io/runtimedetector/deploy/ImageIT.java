@@ -48,6 +48,8 @@ class ImageIT {
     private static final Map<String, String> VALUES = Map.of("envPrefix", "ODIGOS_", "envKeys[0]", "ODIGOS_POD_NAME");
 
     private static PodmanRun run;
+    /** Where the DaemonSet's pinned mode keeps the programs between two detectors. */
+    private static NodeBpffs bpffs;
 
     @BeforeAll
     static void buildImage() throws Exception {
@@ -62,19 +64,24 @@ class ImageIT {
         removeContainers();
         Images.buildDetector();
         Images.importBusybox();
-        run = PodmanRun.of(Chart.daemonSet(Chart.render(VALUES)), NODE);
+        bpffs = new NodeBpffs();
+        run = bpffs.on(PodmanRun.of(Chart.daemonSet(Chart.render(VALUES)), NODE));
     }
 
     @AfterEach
     void removeEachTestsContainers() throws IOException {
         removeContainers();
+        bpffs.unpin();
     }
 
     @AfterAll
-    static void cleanUp() throws IOException {
+    static void cleanUp() throws IOException, InterruptedException {
         removeContainers();
         Images.removeBusybox();
         Podman.removeCgroupParent();
+        if (bpffs != null) {
+            bpffs.close();
+        }
     }
 
     @Test
@@ -125,7 +132,30 @@ class ImageIT {
         assertEquals("0", Podman.check(PODMAN, "inspect", "--format={{.State.ExitCode}}", DETECTOR),
                 () -> "exit status on SIGTERM\n" + log.text());
         assertTrue(log.text().contains("final stats"), "the final counters are logged");
-        BpfPrograms.awaitUnloaded(programs, "after the detector container stopped");
+        // Pinned mode: the programs stay attached without their process, and keep recording.
+        assertEquals(programs, BpfPrograms.stillLoaded(programs), "the pinned programs outlive the detector");
+
+        // A rolling upgrade's gap: a service starts and ends while no detector runs ...
+        List<String> gapCmd = List.of("/bin/busybox", "sh", "-c", "sleep 2; exit 4");
+        int gapPid = Images.service(NAME_PREFIX + "svc-gap", "svc-gap", gapCmd);
+        assertEquals("4", Podman.check(PODMAN, "wait", NAME_PREFIX + "svc-gap"));
+        // ... and the next detector on the node reports it, from the ring the programs kept filling.
+        String next = DETECTOR + "-next";
+        Podman.check(PODMAN, run.command(next, Podman.hostFlags(), Map.of("metrics", Ports.free()), List.of()));
+        ContainerLog nextLog = new ContainerLog(next);
+        JsonNode gapExec = nextLog.awaitEvent(e -> isEvent(e, "EXEC", gapPid), Duration.ofSeconds(60));
+        assertService(gapExec, gapPid, gapCmd, "svc-gap");
+        JsonNode gapExit = nextLog.awaitEvent(e -> isEvent(e, "EXIT", gapPid), Duration.ofSeconds(30));
+        assertEquals(4, gapExit.get("exitCode").asInt(), gapExit.toString());
+        Podman.check(Duration.ofSeconds(run.graceSeconds() + 30), "stop", "--time=" + run.graceSeconds(), next);
+
+        // Uninstall (pinning.uninstall's init container): the same container with --unpin.
+        String unpin = NAME_PREFIX + "unpin";
+        Podman.check(PODMAN, run.command(unpin, Podman.hostFlags(), Map.of("metrics", Ports.free()), List.of("--unpin")));
+        assertEquals("0", Podman.check(PODMAN, "wait", unpin), () -> new ContainerLog(unpin).text());
+        assertTrue(new ContainerLog(unpin).text().contains("removed the pinned programs and maps"),
+                new ContainerLog(unpin).text());
+        BpfPrograms.awaitUnloaded(programs, "after --unpin");
     }
 
     @Test

@@ -53,6 +53,13 @@ public final class BpfPrograms {
         return named;
     }
 
+    /** Those of {@code ids} still loaded now. */
+    public static Set<Integer> stillLoaded(Set<Integer> ids) throws IOException, InterruptedException {
+        Set<Integer> left = new HashSet<>(ids);
+        left.retainAll(loaded());
+        return left;
+    }
+
     /** Waits until none of these programs is loaded any more (the kernel frees them asynchronously). */
     public static void awaitUnloaded(Set<Integer> ids, String what) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();

@@ -34,7 +34,9 @@ final class Cli {
             "excludedExecutables", "--exclude-exe",
             "watchedFiles", "--open-trigger",
             "trackedPids", "--track-pid",
-            "minDuration", "--min-duration");
+            "minDuration", "--min-duration",
+            "pinDir", "--pin-dir",
+            "readerTimeout", "--reader-timeout");
     static final String NODE_ENV = "NODE_NAME";
     static final String ENV_PREFIX = "RD_";
 
@@ -144,7 +146,12 @@ final class Cli {
             Optional<Value> stats = optionalValue("--stats-interval");
             Optional<Value> output = optionalValue("--output");
 
-            CliOptions parsed = new CliOptions(Command.RUN,
+            Optional<PinOptions> pinning = pinning();
+            boolean unpin = parsed.hasMatchedOption("--unpin");
+            if (unpin && pinning.isEmpty()) {
+                throw new UsageException("--unpin", "needs --pin-dir, the directory whose pins to remove");
+            }
+            CliOptions result = new CliOptions(unpin ? Command.UNPIN : Command.RUN,
                     envPrefix.isPresent() ? Optional.of(FlagValues.envPrefix(source("--env-prefix"), envPrefix.get()))
                             : Optional.empty(),
                     envKeys, List.copyOf(excluded),
@@ -157,9 +164,9 @@ final class Cli {
                     FlagValues.logLevel(logLevel.source(), logLevel.text()),
                     stats.isPresent() ? Optional.of(FlagValues.positive(stats.get().source(), stats.get().text()))
                             : Optional.empty(),
-                    kafka(), metrics());
-            checkAgainstDetectorRules(parsed);
-            return parsed;
+                    kafka(), metrics(), pinning);
+            checkAgainstDetectorRules(result);
+            return result;
         }
 
         /**
@@ -179,6 +186,16 @@ final class Cli {
                 }
                 throw new UsageException(source(flag), message.substring(colon + 1).strip());
             }
+        }
+
+        private Optional<PinOptions> pinning() throws UsageException {
+            Optional<Value> dir = optionalValue("--pin-dir");
+            Value timeout = single("--reader-timeout");
+            if (dir.isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.of(new PinOptions(FlagValues.absolutePath(dir.get().source(), dir.get().text()),
+                    DurationFlag.parse(timeout.source(), timeout.text())));
         }
 
         private Optional<KafkaOptions> kafka() throws UsageException {

@@ -121,6 +121,24 @@ final class CliFlags {
             description = "The address the metrics port listens on (0.0.0.0: all interfaces).")
     String metricsAddress;
 
+    // Pinned mode: programs and ring that outlive the process
+
+    @Option(names = "--pin-dir", paramLabel = "DIR", order = 40,
+            description = "Keep the eBPF programs, their ring buffer and maps pinned in DIR, on a BPF filesystem (e.g."
+                    + " /sys/fs/bpf/runtime-detector), so that they outlive this process: the next detector on DIR"
+                    + " resumes where this one stopped, and what happened in between is reported. Default: off.")
+    String pinDir;
+
+    @Option(names = "--reader-timeout", paramLabel = "DUR", order = 41, defaultValue = "10m",
+            description = "With --pin-dir: the pinned programs stop doing any work once no detector has read them"
+                    + " for this long (0: never), so that a forgotten detector costs a node nothing.")
+    String readerTimeout;
+
+    @Option(names = "--unpin", order = 42,
+            description = "Remove what --pin-dir holds (the programs detach, unread events are discarded) and exit;"
+                    + " refused while a detector reads it.")
+    boolean unpin;
+
     @Option(names = "--help", usageHelp = true, order = 90, description = "Print this help and exit.")
     boolean help;
 

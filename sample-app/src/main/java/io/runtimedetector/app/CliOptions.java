@@ -28,6 +28,7 @@ import java.util.Optional;
  * @param statsInterval       how often to log the detector's metrics; empty: never
  * @param kafka               where to send events besides stdout or the output file; empty: nowhere
  * @param metrics             where to serve metrics and health; empty: not served
+ * @param pinning             pinned mode; empty: the programs detach when the process ends
  */
 public record CliOptions(
         Command command,
@@ -45,7 +46,8 @@ public record CliOptions(
         String logLevel,
         Optional<Duration> statsInterval,
         Optional<KafkaOptions> kafka,
-        Optional<MetricsOptions> metrics) {
+        Optional<MetricsOptions> metrics,
+        Optional<PinOptions> pinning) {
 
     public static final Duration DEFAULT_MIN_DURATION = Duration.ofSeconds(1);
     public static final Path DEFAULT_PROC = Path.of("/proc");
@@ -67,6 +69,7 @@ public record CliOptions(
         Objects.requireNonNull(statsInterval, "statsInterval");
         Objects.requireNonNull(kafka, "kafka");
         Objects.requireNonNull(metrics, "metrics");
+        Objects.requireNonNull(pinning, "pinning");
     }
 
     /** The detector's options these flags give; the caller adds sinks and the container name source. */
@@ -79,13 +82,14 @@ public record CliOptions(
                 .watchedFiles(openTriggers)
                 .trackedPids(trackPids)
                 .procfs(procPath)
-                .attributeContainers(containers);
+                .attributeContainers(containers)
+                .probe(probe -> pinning.ifPresent(pin -> probe.pinDir(pin.dir()).readerTimeout(pin.readerTimeout())));
     }
 
     /** Just a command (help, version) with every setting at its default. */
     static CliOptions only(Command command) {
         return new CliOptions(command, Optional.empty(), List.of(), List.of(), DEFAULT_MIN_DURATION, List.of(), List.of(),
                 DEFAULT_PROC, true, CriChoice.SEARCH, OutputFormat.TEXT, Optional.empty(), DEFAULT_LOG_LEVEL, Optional.empty(), Optional.empty(),
-                Optional.empty());
+                Optional.empty(), Optional.empty());
     }
 }

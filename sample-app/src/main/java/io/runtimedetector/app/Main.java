@@ -1,6 +1,11 @@
 package io.runtimedetector.app;
 
+import io.runtimedetector.probe.InsufficientPrivilegesException;
+import io.runtimedetector.probe.KernelProbe;
+import io.runtimedetector.probe.PinsInUseException;
+import io.runtimedetector.probe.ProbeException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -55,7 +60,30 @@ public final class Main {
                 yield ExitCode.OK;
             }
             case RUN -> runDetector(options);
+            case UNPIN -> unpin(options.pinning().orElseThrow().dir());
         };
+    }
+
+    /** The uninstall path of pinned mode: what --pin-dir holds goes, and with it the programs. */
+    private int unpin(Path dir) {
+        try {
+            KernelProbe.unpin(dir);
+        } catch (PinsInUseException e) {
+            err.println(PROGRAM + ": " + e.getMessage() + "; stop it first");
+            err.flush();
+            return ExitCode.FAILED;
+        } catch (InsufficientPrivilegesException e) {
+            err.println(PROGRAM + ": " + e.getMessage());
+            err.flush();
+            return ExitCode.NO_PRIVILEGES;
+        } catch (ProbeException e) {
+            err.println(PROGRAM + ": cannot unpin: " + e.getMessage());
+            err.flush();
+            return ExitCode.FAILED;
+        }
+        out.println(PROGRAM + ": removed the pinned programs and maps in " + dir + "; none of them is attached any more");
+        out.flush();
+        return ExitCode.OK;
     }
 
     private int runDetector(CliOptions options) {

@@ -81,7 +81,7 @@ class CliTest {
                 List.of(Path.of("/usr/bin/bash"), Path.of("/bin/sleep")), Duration.ofMillis(250),
                 List.of(Path.of("/etc/passwd"), Path.of("/etc/shadow")), List.of(1, 4242), Path.of("/host/proc"), true,
                 CriChoice.at(Path.of("/run/k3s/containerd/containerd.sock")), OutputFormat.JSON, Optional.of(Path.of("events.jsonl")), "DEBUG", Optional.of(Duration.ofMinutes(2)),
-                Optional.empty(), Optional.empty());
+                Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     @Test
@@ -128,7 +128,8 @@ class CliTest {
     @Test
     void theHelpIsGeneratedWithTheDefaults() {
         String help = Cli.help();
-        for (String flag : List.of("--env-prefix", "--env", "--exclude-exe", "--min-duration", "--open-trigger",
+        for (String flag : List.of("--pin-dir", "--reader-timeout", "--unpin",
+                "--env-prefix", "--env", "--exclude-exe", "--min-duration", "--open-trigger",
                 "--track-pid", "--proc", "--format", "--output", "--log-level", "--stats-interval", "--kafka-bootstrap",
                 "--kafka-topic", "--kafka-property", "--node-name", "--metrics-port", "--metrics-address", "--help",
                 "--version")) {
@@ -282,5 +283,27 @@ class CliTest {
     private static void assertRefused(String message, org.junit.jupiter.api.function.Executable parse) {
         UsageException refused = assertThrows(UsageException.class, parse);
         assertEquals(message, refused.getMessage());
+    }
+
+    @Test
+    void pinnedModeIsOptInAndItsTimeoutIsCheckedByTheProbesRules() throws Exception {
+        assertEquals(Optional.empty(), parse().pinning());
+        CliOptions pinned = parse("--pin-dir", "/sys/fs/bpf/rd", "--reader-timeout", "5m");
+        assertEquals(Optional.of(new PinOptions(Path.of("/sys/fs/bpf/rd"), Duration.ofMinutes(5))), pinned.pinning());
+        assertEquals(Path.of("/sys/fs/bpf/rd"), pinned.detectorOptions().build().probeConfig().pinDir().orElseThrow());
+        assertEquals(Duration.ofMinutes(10), parse("--pin-dir", "/sys/fs/bpf/rd").pinning().orElseThrow().readerTimeout());
+        assertEquals(Optional.of(new PinOptions(Path.of("/sys/fs/bpf/x"), Duration.ZERO)),
+                new Cli(Map.of("RD_PIN_DIR", "/sys/fs/bpf/x", "RD_READER_TIMEOUT", "0")).parse(List.of()).pinning());
+
+        assertRefused("--pin-dir: 'bpf/rd' is a relative path; give an absolute one", () -> parse("--pin-dir", "bpf/rd"));
+        UsageException tooShort = assertThrows(UsageException.class,
+                () -> parse("--pin-dir", "/sys/fs/bpf/rd", "--reader-timeout", "100ms"));
+        assertEquals("--reader-timeout", tooShort.subject(), tooShort.getMessage());
+    }
+
+    @Test
+    void unpinNeedsTheDirectoryItClears() throws Exception {
+        assertEquals(Command.UNPIN, parse("--unpin", "--pin-dir", "/sys/fs/bpf/rd").command());
+        assertRefused("--unpin: needs --pin-dir, the directory whose pins to remove", () -> parse("--unpin"));
     }
 }

@@ -1,0 +1,59 @@
+package io.runtimedetector.deploy;
+
+import io.runtimedetector.probe.KernelProbe;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The node's BPF filesystem, as the DaemonSet mounts it (hostPath /sys/fs/bpf), for one
+ * test class: a private bpffs on a temporary directory, since this machine has none at
+ * /sys/fs/bpf and a shared one could hold another detector's pins. Unpinned (the
+ * programs detach) and unmounted on close.
+ */
+final class NodeBpffs implements AutoCloseable {
+
+    /** The host path the DaemonSet mounts, and the chart's default pin directory below it. */
+    static final String NODE_PATH = "/sys/fs/bpf";
+    static final String PIN_DIR = "runtime-detector";
+
+    private final Path mount;
+
+    NodeBpffs() throws IOException, InterruptedException {
+        mount = Files.createTempDirectory("rd-node-bpffs");
+        exec("mount", "-t", "bpf", "bpf", mount.toString());
+    }
+
+    /** The same container on a node whose BPF filesystem is this one. */
+    PodmanRun on(PodmanRun run) {
+        return run.withHostPath(NODE_PATH, mount);
+    }
+
+    /** The pin directory the DaemonSet's detector uses, as seen from the node. */
+    Path pins() {
+        return mount.resolve(PIN_DIR);
+    }
+
+    /** Removes what the detectors pinned, so that the next test starts on an empty node. */
+    void unpin() {
+        KernelProbe.unpin(pins());
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        try {
+            unpin();
+        } finally {
+            exec("umount", mount.toString());
+            Files.delete(mount);
+        }
+    }
+
+    private static void exec(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IOException(String.join(" ", cmd) + " failed: " + out.trim());
+        }
+    }
+}
