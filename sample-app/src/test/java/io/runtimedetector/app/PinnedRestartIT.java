@@ -1,0 +1,218 @@
+package io.runtimedetector.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.runtimedetector.probe.KernelProbe;
+import io.runtimedetector.probe.KernelTestSupport;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Pinned mode end to end, the packaged app on the real kernel: the programs and their ring
+ * outlive a detector, and the next one on the same pins reports what happened in between.
+ * Each test pins on a private BPF filesystem and tags its processes with a variable of its
+ * own prefix, so that it counts only its own. Needs root, like the kernel tests.
+ */
+@Timeout(600)
+class PinnedRestartIT {
+
+    private static final Duration READY_WITHIN = Duration.ofSeconds(60);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+    private Path bpffs;
+    private Path pins;
+    private String prefix;
+    private final List<AppProcess> apps = new ArrayList<>();
+
+    @BeforeEach
+    void mountBpffs() throws Exception {
+        KernelTestSupport.requireKernel();
+        bpffs = Files.createTempDirectory("rd-app-bpffs");
+        exec("mount", "-t", "bpf", "bpf", bpffs.toString());
+        pins = bpffs.resolve("rd");
+        prefix = "RDPIN" + ThreadLocalRandom.current().nextInt(1_000_000) + "_";
+    }
+
+    @AfterEach
+    void unpinAndUnmount() throws Exception {
+        apps.forEach(AppProcess::close);
+        try {
+            KernelProbe.unpin(pins);
+        } finally {
+            exec("umount", bpffs.toString());
+            Files.delete(bpffs);
+        }
+    }
+
+    /**
+     * {@code kill -9} of the detector in the middle of a storm, then a restart on the same
+     * pins: every process of the storm is reported, EXEC and EXIT, at least once; what the
+     * dead JVM had taken off the ring but not yet handed to its sinks comes again, and the
+     * duplicates are recognisable by (pid, start, type), the Kafka key.
+     */
+    @Test
+    void aKilledDetectorsSuccessorReportsEveryProcessAtLeastOnce() throws Exception {
+        int n = 20_000;
+        Path out = dir.resolve("events.jsonl");
+        AppProcess first = start(out);
+        Process storm = storm(n);
+        awaitLines(out, 2_000, Duration.ofSeconds(60));
+        first.process().destroyForcibly(); // SIGKILL: no flush, no snapshot, nothing
+        assertEquals(137, first.awaitExit(Duration.ofSeconds(30)), first.transcript());
+        assertEquals(0, storm.waitFor(), "the storm");
+
+        AppProcess second = start(out);
+        Map<String, Set<String>> byTag = awaitAll(out, n, Duration.ofSeconds(180));
+        stop(second);
+
+        Counts counts = counts(out);
+        for (int i = 0; i < n; i++) {
+            Set<String> types = byTag.getOrDefault(Integer.toString(i), Set.of());
+            assertTrue(types.contains("EXEC") && types.contains("EXIT"), "process " + i + " was reported as " + types);
+        }
+        assertTrue(counts.distinct >= 2 * n, counts.toString());
+        System.out.println("kill -9 during a storm of " + n + ": " + counts);
+    }
+
+    /** Two readers on one ring would take each other's records: the second detector is refused, in one sentence. */
+    @Test
+    void aSecondDetectorOnTheSamePinsIsRefused() throws Exception {
+        start(dir.resolve("first.jsonl"));
+        try (AppProcess second = AppProcess.start(command(dir.resolve("second.jsonl")), dir)) {
+            int status = second.awaitExit(READY_WITHIN);
+            assertEquals(ExitCode.FAILED, status, second.transcript());
+            List<String> said = second.stderr().stream().filter(l -> l.startsWith(Main.PROGRAM + ":")).toList();
+            assertEquals(1, said.size(), second.transcript());
+            assertTrue(said.get(0).contains("another detector already reads the pinned programs in " + pins),
+                    second.transcript());
+            assertTrue(second.stderr().stream().noneMatch(l -> l.contains("Exception") || l.startsWith("\tat ")),
+                    second.transcript());
+        }
+    }
+
+    private AppProcess start(Path out) throws Exception {
+        AppProcess app = AppProcess.start(command(out), dir);
+        apps.add(app);
+        app.awaitStderr(line -> line.contains("detector ready"), READY_WITHIN);
+        return app;
+    }
+
+    private List<String> command(Path out) {
+        return AppProcess.javaJar(AppProcess.jar(), "--pin-dir", pins.toString(), "--min-duration", "0",
+                "--env-prefix", prefix, "--env", prefix + "T", "--format", "json", "--output", out.toString(),
+                "--containers", "off");
+    }
+
+    private static void stop(AppProcess app) throws InterruptedException {
+        assertTrue(app.process().toHandle().destroy(), "SIGTERM");
+        assertEquals(0, app.awaitExit(Duration.ofSeconds(60)), app.transcript());
+    }
+
+    /** {@code n} short processes, one after the other, each tagged {@code <prefix>T=<i>}. */
+    private Process storm(int n) throws IOException {
+        String script = "i=0; while [ $i -lt " + n + " ]; do " + prefix + "T=$i /bin/true; i=$((i+1)); done";
+        return new ProcessBuilder("/bin/sh", "-c", script).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    private static void awaitLines(Path out, int lines, Duration limit) throws Exception {
+        long deadline = System.nanoTime() + KernelTestSupport.patience(limit).toNanos();
+        while (lineCount(out) < lines) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("fewer than " + lines + " events in " + out + " within " + limit);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private static long lineCount(Path out) throws IOException {
+        if (!Files.exists(out)) {
+            return 0;
+        }
+        try (var lines = Files.lines(out, StandardCharsets.UTF_8)) {
+            return lines.count();
+        }
+    }
+
+    /** Waits until every tag 0..n-1 has an EXEC and an EXIT in {@code out}; returns the types seen per tag. */
+    private Map<String, Set<String>> awaitAll(Path out, int n, Duration limit) throws Exception {
+        long deadline = System.nanoTime() + KernelTestSupport.patience(limit).toNanos();
+        while (true) {
+            Map<String, Set<String>> byTag = new HashMap<>();
+            for (JsonNode e : events(out)) {
+                String tag = e.path("envs").path(prefix + "T").asText(null);
+                if (tag != null) {
+                    byTag.computeIfAbsent(tag, t -> new TreeSet<>()).add(e.get("type").asText());
+                }
+            }
+            long complete = byTag.values().stream().filter(t -> t.contains("EXEC") && t.contains("EXIT")).count();
+            if (complete >= n || System.nanoTime() > deadline) {
+                return byTag;
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    /**
+     * The events in {@code out}, in order; a line the killed JVM left half-written is skipped
+     * (its event comes again, from the successor).
+     */
+    private static List<JsonNode> events(Path out) throws IOException {
+        List<JsonNode> events = new ArrayList<>();
+        for (String line : Files.readAllLines(out, StandardCharsets.UTF_8)) {
+            try {
+                events.add(JSON.readTree(line));
+            } catch (IOException torn) {
+                // the last line of a killed writer
+            }
+        }
+        return events;
+    }
+
+    private Counts counts(Path out) throws IOException {
+        Map<String, Integer> byKey = new HashMap<>();
+        for (JsonNode e : events(out)) {
+            // The tag names one process of the storm, as (pid, start) does: the JSON's startTime is
+            // the kernel's start converted with each detector's own clock offset, so it may differ
+            // by a millisecond between two detectors, where the Kafka key's boot-time ns does not.
+            String tag = e.path("envs").path(prefix + "T").asText(null);
+            if (tag != null) {
+                byKey.merge(tag + "/" + e.get("type").asText(), 1, Integer::sum);
+            }
+        }
+        int total = byKey.values().stream().mapToInt(Integer::intValue).sum();
+        return new Counts(total, byKey.size(), total - byKey.size());
+    }
+
+    /** Events of this test's processes: all of them, distinct by (process, type), and the repeats. */
+    private record Counts(int total, int distinct, int duplicates) {
+    }
+
+    private static void exec(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IOException(String.join(" ", cmd) + " failed: " + said.trim());
+        }
+    }
+}
