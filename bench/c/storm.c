@@ -17,6 +17,8 @@
  * can read their environment.
  *
  * --rate R paces the spawns at R per second in total (for latency, away from storms).
+ * --seconds S stops spawning once S seconds have passed (the N given or not: without
+ * -n there is no bound on the count), and the line reports what was spawned until then.
  * --hold keeps the children alive: they get the read end of a pipe as stdin (the
  * default program then is the tiny rd_hold next to this binary, which blocks in
  * read(0)), the driver prints "held=N ..." once all are running, waits until its
@@ -52,6 +54,7 @@ static double opt_rate;
 static int opt_hold;
 static const char *opt_pids_out;
 static double opt_release_rate;
+static double opt_seconds;
 
 static char **filler_vars;
 static atomic_long next_index;
@@ -83,10 +86,11 @@ static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s [-n N] [-p PARALLELISM] [--prefix-every K] [--filler F] [--prog PATH]\n"
-		"          [--tag TAG] [--rate PER_SECOND] [--hold] [--pids-out FILE]\n"
+		"          [--tag TAG] [--rate PER_SECOND] [--seconds S] [--hold] [--pids-out FILE]\n"
 		"  --prefix-every K  set " PREFIX_VAR "=<tag>:<i> on every K-th child (0: never, 1: all, 100: 1 %%)\n"
 		"  --filler F        put F filler variables before it (the kernel scans them all)\n"
 		"  --rate R          pace spawns at R per second in total\n"
+		"  --seconds S       stop spawning after S seconds (no bound on the count without -n)\n"
 		"  --hold            keep children alive until this program's stdin closes\n"
 		"  --release-rate R  then end them with SIGTERM at R per second (default: all at once)\n",
 		argv0);
@@ -119,6 +123,8 @@ static void *spawner(void *arg)
 		int rc, status;
 
 		if (i >= opt_n)
+			break;
+		if (opt_seconds > 0 && now_s() - t_start >= opt_seconds)
 			break;
 		if (opt_rate > 0)
 			sleep_until(t_start + i / opt_rate);
@@ -161,6 +167,7 @@ int main(int argc, char **argv)
 		{ "hold", no_argument, NULL, 'H' },
 		{ "pids-out", required_argument, NULL, 'o' },
 		{ "release-rate", required_argument, NULL, 'R' },
+		{ "seconds", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -168,10 +175,11 @@ int main(int argc, char **argv)
 	double secs;
 	int c;
 	int prog_given = 0;
+	int n_given = 0;
 
 	while ((c = getopt_long(argc, argv, "n:p:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'n': opt_n = atol(optarg); break;
+		case 'n': opt_n = atol(optarg); n_given = 1; break;
 		case 'p': opt_par = atoi(optarg); break;
 		case 'k': opt_prefix_every = atol(optarg); break;
 		case 'f': opt_filler = atoi(optarg); break;
@@ -181,11 +189,15 @@ int main(int argc, char **argv)
 		case 'H': opt_hold = 1; break;
 		case 'o': opt_pids_out = optarg; break;
 		case 'R': opt_release_rate = atof(optarg); break;
+		case 's': opt_seconds = atof(optarg); break;
 		default: usage(argv[0]);
 		}
 	}
-	if (opt_n < 0 || opt_par < 1 || opt_prefix_every < 0 || opt_filler < 0 || opt_filler > 100000)
+	if (opt_n < 0 || opt_par < 1 || opt_prefix_every < 0 || opt_filler < 0 || opt_filler > 100000 ||
+	    opt_seconds < 0 || (opt_seconds > 0 && (opt_hold || opt_pids_out)))
 		usage(argv[0]);
+	if (opt_seconds > 0 && !n_given)
+		opt_n = LONG_MAX;
 
 	if (opt_hold && !prog_given) {
 		/* The tiny holder built next to this binary. */
