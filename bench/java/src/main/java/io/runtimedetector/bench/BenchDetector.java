@@ -4,6 +4,7 @@ import io.runtimedetector.DetectorMetrics;
 import io.runtimedetector.engine.Detector;
 import io.runtimedetector.engine.DetectorOptions;
 import io.runtimedetector.probe.KernelProbe;
+import io.runtimedetector.probe.PinState;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -23,11 +24,16 @@ import java.util.concurrent.TimeUnit;
  *   start [RING [OUT]]  attach a new Detector (min duration 0, the bench prefix,
  *                    RING bytes of ring buffer, default --ring-bytes, OUT
  *                    events of output buffer, default the engine's)        → "ready ..."
- *   tag T            count from zero, for the storm tagged T                → "ok"
+ *   tag T [distinct [JOURNAL]]
+ *                    count from zero, for the storm tagged T; distinct: count
+ *                    distinct (pid, start, type) too, and drain on those; with
+ *                    JOURNAL, write each storm event's key to that file (kept
+ *                    through a kill -9) after those a killed JVM left in it  → "ok"
  *   drain N MS       wait until N tagged EXEC+EXIT arrived, or none for MS  → "drained ..."
  *   report           counts, latency percentiles, kernel losses             → "result ...", ..., "end"
  *   stop             report, then detach and stop the detector              → ... "end", "stopped"
  *   mem              full GC, then heap and RSS                             → "mem ..."
+ *   unpin            remove the pins of --pin-dir (no detector attached)    → "unpinned"
  *   quit / EOF       stop (with its report) if attached, and exit
  * </pre>
  *
@@ -36,7 +42,11 @@ import java.util.concurrent.TimeUnit;
  * "bare" state. SIGTERM does what EOF does. {@code --start TAG} starts at once.
  *
  * <p>Options: {@code --prefix P} (default RDBENCH_), {@code --ring-bytes B} (default:
- * the probe's, 4 MiB).
+ * the probe's, 16 MiB), {@code --pin-dir DIR} (pinned mode in DIR, on a BPF filesystem: a
+ * {@code stop} leaves the programs recording into the pinned ring, and the next
+ * {@code start}, in this JVM or another, resumes reading it; "ready" then says how the
+ * probe found the pins: {@code pin_mode}, {@code lost_while_unread}, {@code pending_bytes},
+ * {@code unread_ms}). Tag before {@code start} in pinned mode: the backlog arrives at once.
  */
 public final class BenchDetector {
 
@@ -44,31 +54,40 @@ public final class BenchDetector {
 
     private final String prefix;
     private final int ringBytes;
+    private final Path pinDir;
     private final CountingSink sink = new CountingSink(TAG_VARIABLE);
     private Detector detector;
+    /** The probe of the current detector, for its pin state. */
+    private volatile KernelProbe probe;
+    private PinState pinState = PinState.NONE;
+    /** System.nanoTime() when the last start began. */
+    private long startNanos;
     private boolean finished;
 
-    private BenchDetector(String prefix, int ringBytes) {
+    private BenchDetector(String prefix, int ringBytes, Path pinDir) {
         this.prefix = prefix;
         this.ringBytes = ringBytes;
+        this.pinDir = pinDir;
     }
 
     public static void main(String[] args) throws IOException {
         String prefix = "RDBENCH_";
         int ringBytes = 0;
         String startTag = null;
+        Path pinDir = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--prefix" -> prefix = args[++i];
                 case "--ring-bytes" -> ringBytes = Integer.parseInt(args[++i]);
                 case "--start" -> startTag = args[++i];
+                case "--pin-dir" -> pinDir = Path.of(args[++i]).toAbsolutePath();
                 default -> {
-                    System.err.println("usage: BenchDetector [--prefix P] [--ring-bytes B] [--start TAG]");
+                    System.err.println("usage: BenchDetector [--prefix P] [--ring-bytes B] [--pin-dir DIR] [--start TAG]");
                     System.exit(2);
                 }
             }
         }
-        BenchDetector bench = new BenchDetector(prefix, ringBytes);
+        BenchDetector bench = new BenchDetector(prefix, ringBytes, pinDir);
         Runtime.getRuntime().addShutdownHook(new Thread(bench::finish, "bench-shutdown"));
         if (startTag != null) {
             bench.command("tag " + startTag);
@@ -90,9 +109,11 @@ public final class BenchDetector {
                 case "start" -> start(w.length > 1 ? Integer.parseInt(w[1]) : ringBytes,
                         w.length > 2 ? Integer.parseInt(w[2]) : DetectorOptions.DEFAULT_OUTPUT_BUFFER_SIZE);
                 case "tag" -> {
-                    sink.reset(w[1]);
+                    boolean distinct = w.length > 2 && w[2].equals("distinct");
+                    sink.reset(w[1], distinct, distinct && w.length > 3 ? Path.of(w[3]) : null);
                     say("ok");
                 }
+                case "unpin" -> unpin();
                 case "drain" -> drain(Long.parseLong(w[1]), Long.parseLong(w[2]));
                 case "report" -> report();
                 case "stop" -> stop();
@@ -110,6 +131,7 @@ public final class BenchDetector {
             say("error already started");
             return;
         }
+        startNanos = System.nanoTime();
         DetectorOptions options = DetectorOptions.builder()
                 .envPrefix(prefix)
                 .minDuration(Duration.ZERO)
@@ -121,18 +143,48 @@ public final class BenchDetector {
                     if (ring != 0) {
                         p.ringBufferBytes(ring);
                     }
+                    if (pinDir != null) {
+                        p.pinDir(pinDir);
+                    }
                 })
                 .build();
-        detector = Detector.create(options, KernelProbe::open);
+        detector = Detector.create(options, config -> {
+            KernelProbe opened = KernelProbe.open(config);
+            probe = opened;
+            return opened;
+        });
         // The engine samples wall minus monotonic inside start(); sampling it just before
         // and just after brackets the engine's value: their difference bounds the error.
         long before = monotonicToEpochNanos();
         detector.start().toCompletableFuture().join();
         long after = monotonicToEpochNanos();
         sink.setClockOffset(before + (after - before) / 2);
+        KernelProbe p = probe;
+        pinState = p == null ? PinState.NONE : p.pinState();
         say("ready pid=" + ProcessHandle.current().pid() + " ring_bytes=" + ring + " output_buffer=" + outputBuffer
-                + " clock_offset_uncertainty_us="
+                + " start_ms=" + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos)
+                + pinFields() + " clock_offset_uncertainty_us="
                 + Math.abs(after - before) / 2 / 1000 + " instant_resolution_ns=" + instantResolutionNanos());
+    }
+
+    /** Pinned mode: how the current probe found the pins. */
+    private String pinFields() {
+        if (pinDir == null) {
+            return "";
+        }
+        return " pin_mode=" + pinState.mode() + " lost_while_unread=" + pinState.lostWhileUnread()
+                + " idle_skipped_while_unread=" + pinState.idleSkippedWhileUnread() + " pending_bytes="
+                + pinState.pendingBytes() + " unread_ms=" + pinState.unreadFor().toMillis() + " handed_over="
+                + pinState.generationsHandedOver();
+    }
+
+    private void unpin() {
+        if (pinDir == null || detector != null) {
+            say("error unpin needs --pin-dir and no detector attached");
+            return;
+        }
+        KernelProbe.unpin(pinDir);
+        say("unpinned");
     }
 
     private void drain(long expected, long quietMillis) throws InterruptedException {
@@ -142,7 +194,10 @@ public final class BenchDetector {
                 && System.nanoTime() - Math.max(begin, sink.lastEventNanos()) < quietNanos) {
             Thread.sleep(10);
         }
-        say("drained waited_ms=" + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
+        long last = sink.lastStormEventNanos();
+        say("drained waited_ms=" + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin) + " storm_events="
+                + sink.stormEvents() + " last_storm_event_since_start_ms="
+                + (last == 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(last - startNanos)));
     }
 
     private void report() {
@@ -154,7 +209,7 @@ public final class BenchDetector {
                 + " exec_proc_share=" + String.format(java.util.Locale.ROOT, "%.4f", procShare(m))
                 + " queue_high_water=" + m.readerQueueHighWater() + " queue_full_waits=" + m.readerQueueFullWaits()
                 + String.format(java.util.Locale.ROOT, " exec_record_bytes=%.0f exit_record_bytes=%.0f",
-                        m.execRecordBytes(), m.exitRecordBytes())));
+                        m.execRecordBytes(), m.exitRecordBytes()) + pinFields()));
         if (m != null) {
             say("metrics " + m.summary());
         }

@@ -3,11 +3,19 @@ package io.runtimedetector.bench;
 import io.runtimedetector.event.EventType;
 import io.runtimedetector.event.ProcessEvent;
 import io.runtimedetector.sink.EventSink;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
@@ -33,6 +41,15 @@ import java.util.regex.Pattern;
  * gives this sink that offset, sampled just before and after the engine's start, so that
  * {@code System.nanoTime() - (epochNanos(event.time()) - offset)} is receipt minus
  * kernel time on one clock, CLOCK_MONOTONIC, at nanosecond resolution.
+ *
+ * <p>Restarts ({@link #reset(String, boolean, Path)} with {@code distinct}): a storm event
+ * delivered twice (a restarted detector reading again what its predecessor had read) is
+ * recognised by (pid, start time, type), which the storm's tags make unique, so the sink
+ * counts the distinct ones apart and {@link #stormEvents()} counts only those. With a
+ * journal file, every storm event's key is also written to a memory-mapped file as it
+ * arrives: the kernel keeps what a shared mapping holds when the JVM is killed with
+ * SIGKILL, so the next JVM, given the same file, knows what the killed one delivered
+ * and counts its repeats as duplicates.
  */
 final class CountingSink implements EventSink {
 
@@ -50,6 +67,16 @@ final class CountingSink implements EventSink {
     private final AtomicLong garbledExit = new AtomicLong();
     private final AtomicLong foreign = new AtomicLong();
     private final AtomicLong lastEventNanos = new AtomicLong();
+    private final AtomicLong lastStormEventNanos = new AtomicLong();
+    /** Distinct mode: (pid, start, type) of the storm events delivered; null when off. Guarded by this. */
+    private volatile Set<Key> seen;
+    private final AtomicLong distinctExec = new AtomicLong();
+    private final AtomicLong distinctExit = new AtomicLong();
+    private final AtomicLong duplicates = new AtomicLong();
+    private long earlierExec;
+    private long earlierExit;
+    /** Distinct mode with a journal: 16 bytes per storm event delivered; null when off. Guarded by this. */
+    private MappedByteBuffer journal;
     /** Latencies of tagged EXECs in ns; guarded by this. */
     private long[] latencies = new long[1 << 16];
     private int latencyCount;
@@ -65,9 +92,36 @@ final class CountingSink implements EventSink {
         return "bench-counter";
     }
 
+    /** A storm event's identity. */
+    private record Key(int pid, long startBootTimeNs, boolean exec) { }
+
+    /** Journal entries: start time, pid, then type (1 EXEC, 2 EXIT) written last, 0 marking the end. */
+    private static final int ENTRY_BYTES = 16;
+    private static final int JOURNAL_ENTRIES = 1 << 21;
+
     /** Counts from zero, for the storm whose children carry {@code tag}. */
-    synchronized void reset(String tag) {
+    void reset(String tag) {
+        reset(tag, false, null);
+    }
+
+    /**
+     * Counts from zero, for the storm whose children carry {@code tag}; with {@code distinct},
+     * also the distinct storm events, and with a {@code journalFile}, their keys are written to it
+     * as they arrive, after those it already holds (from a JVM killed before), which count as
+     * delivered earlier.
+     */
+    synchronized void reset(String tag, boolean distinct, Path journalFile) {
         tagPrefix = tag + ":";
+        seen = distinct ? new HashSet<>() : null;
+        distinctExec.set(0);
+        distinctExit.set(0);
+        duplicates.set(0);
+        earlierExec = 0;
+        earlierExit = 0;
+        journal = null;
+        if (distinct && journalFile != null) {
+            openJournal(journalFile);
+        }
         allExec.set(0);
         allExit.set(0);
         taggedExec.set(0);
@@ -75,8 +129,59 @@ final class CountingSink implements EventSink {
         garbledExec.set(0);
         garbledExit.set(0);
         foreign.set(0);
+        lastStormEventNanos.set(0);
         latencyCount = 0;
         untaggedSamples.clear();
+    }
+
+    private void openJournal(Path file) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            journal = ch.map(FileChannel.MapMode.READ_WRITE, 0, (long) ENTRY_BYTES * JOURNAL_ENTRIES);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        while (journal.remaining() >= ENTRY_BYTES) {
+            int at = journal.position();
+            long start = journal.getLong(at);
+            int pid = journal.getInt(at + 8);
+            int type = journal.getInt(at + 12);
+            if (type != 1 && type != 2) {
+                break;
+            }
+            Key k = new Key(pid, start, type == 1);
+            if (!seen.add(k)) {
+                duplicates.incrementAndGet();
+            } else {
+                (k.exec() ? distinctExec : distinctExit).incrementAndGet();
+            }
+            if (k.exec()) {
+                earlierExec++;
+            } else {
+                earlierExit++;
+            }
+            journal.position(at + ENTRY_BYTES);
+        }
+    }
+
+    /** Distinct mode: counts the event's key, and writes it to the journal. */
+    private synchronized void distinct(ProcessEvent event, boolean exec) {
+        if (seen == null) {
+            return;
+        }
+        Key k = new Key(event.pid(), event.startBootTimeNs(), exec);
+        if (seen.add(k)) {
+            (exec ? distinctExec : distinctExit).incrementAndGet();
+        } else {
+            duplicates.incrementAndGet();
+        }
+        if (journal != null && journal.remaining() >= ENTRY_BYTES) {
+            int at = journal.position();
+            journal.putLong(at, k.startBootTimeNs());
+            journal.putInt(at + 8, k.pid());
+            journal.putInt(at + 12, exec ? 1 : 2);
+            journal.position(at + ENTRY_BYTES);
+        }
     }
 
     void setClockOffset(long monotonicToEpochNanos) {
@@ -97,6 +202,8 @@ final class CountingSink implements EventSink {
                 foreign.incrementAndGet();
             } else if (stormProgram(event)) {
                 (exec ? garbledExec : garbledExit).incrementAndGet();
+                lastStormEventNanos.set(now);
+                distinct(event, exec);
             }
             if (exec) {
                 sampleUntagged(event);
@@ -104,6 +211,8 @@ final class CountingSink implements EventSink {
             return;
         }
         (exec ? taggedExec : taggedExit).incrementAndGet();
+        lastStormEventNanos.set(now);
+        distinct(event, exec);
         if (exec) {
             Instant t = event.time();
             long kernelMonotonic = t.getEpochSecond() * 1_000_000_000L + t.getNano() - monotonicToEpochNanos;
@@ -152,9 +261,20 @@ final class CountingSink implements EventSink {
         latencies[latencyCount++] = latencyNs;
     }
 
-    /** EXEC and EXIT events of the storm's processes, garbled ones included. */
+    /**
+     * EXEC and EXIT events of the storm's processes, garbled ones included; in distinct mode
+     * only the distinct ones, those a killed predecessor delivered (the journal) included.
+     */
     long stormEvents() {
+        if (seen != null) {
+            return distinctExec.get() + distinctExit.get();
+        }
         return taggedExec.get() + taggedExit.get() + garbledExec.get() + garbledExit.get();
+    }
+
+    /** System.nanoTime() of the last storm event received, 0 before any. */
+    long lastStormEventNanos() {
+        return lastStormEventNanos.get();
     }
 
     /** System.nanoTime() of the last event received, 0 before any. */
@@ -177,7 +297,10 @@ final class CountingSink implements EventSink {
                 + " lat_n=" + sorted.length
                 + " lat_p50_us=" + micros(percentile(sorted, 50))
                 + " lat_p99_us=" + micros(percentile(sorted, 99))
-                + " lat_max_us=" + micros(sorted.length == 0 ? 0 : sorted[sorted.length - 1]);
+                + " lat_max_us=" + micros(sorted.length == 0 ? 0 : sorted[sorted.length - 1])
+                + (seen == null ? "" : " distinct_exec=" + distinctExec.get() + " distinct_exit=" + distinctExit.get()
+                        + " duplicates=" + duplicates.get() + " earlier_exec=" + earlierExec
+                        + " earlier_exit=" + earlierExit);
     }
 
     private static long percentile(long[] sorted, int p) {
