@@ -38,7 +38,7 @@ java -cp "$ROOT/deploy/target/test-classes:$(cat "$ROOT/deploy/target/test-class
 	io.runtimedetector.deploy.Footprint "$BUILD/storm" "$WORK/footprint.md" "$ROUNDS" "$N" 2>&1 | tee "$WORK/footprint.log" >&2
 [ -s "$WORK/footprint.md" ] || die "no result (see $WORK/footprint.log)"
 
-# Replace section 7 of $OUT, or put it before "## Targets" (or at the end).
+# Replace section 7 of $OUT, or put it before section 8 or "## Targets" (or at the end).
 section=$WORK/footprint.md
 if [ ! -f "$OUT" ]; then
 	cp "$section" "$OUT"
@@ -48,7 +48,7 @@ else
 		/^## 7\. Container footprint/ { skipping = 1; put(); next }
 		skipping && /^## / { skipping = 0 }
 		skipping { next }
-		/^## Targets/ && !done { put() }
+		(/^## 8\. / || /^## Targets/) && !done { put() }
 		{ print }
 		END { if (!done) { print ""; put() } }
 	' "$OUT" > "$OUT.new"

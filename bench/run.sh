@@ -11,10 +11,15 @@
 #   5b. a detector JVM stopped (SIGSTOP) while STOP_N processes start and end, then
 #      resumed: what the ring alone kept;
 #   6. the JMH benchmark of the engine alone (events/s, bytes allocated per event);
-#   7. the container image's footprint (bench/footprint.sh; FOOTPRINT=0 skips it).
+#   7. the container image's footprint (bench/footprint.sh; FOOTPRINT=0 skips it);
+#   8. a restart in pinned mode: processes start and end during a RESTART_SECONDS gap
+#      with no detector reading, after a graceful stop and after a kill -9; what the
+#      restarted detector delivers (RESTART=0 skips it).
 # Consumers: the detector (bench/java BenchDetector over the Detector API), the C
 # libbpf floor (bench/c/floor.c on the same skeleton), forkstat and bpftrace.
 # Writes $OUT (BENCHMARKS.md at the repository root); raw logs stay in $WORK.
+# PHASES="restart" (any of storms memory stopped restart jmh) runs only those phases and
+# writes no report; REPORT_ONLY=1 WORK=<that directory> OUT=<file> renders one from them.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -38,6 +43,12 @@ CHURN_STEPS=${CHURN_STEPS:-4}       # heap/RSS checkpoints during the churn
 BURST_N=${BURST_N:-20000}           # processes held, then ended all at once, with these
 BURST_CONFIGS=${BURST_CONFIGS:-16777216:65536 4194304:65536 16777216:4096}  # ring bytes:output buffer
 STOP_N=${STOP_N:-20000}             # processes that start and end while the detector is stopped
+RESTART=${RESTART:-1}               # §8, a restart in pinned mode (needs a BPF filesystem)
+RESTART_SECONDS=${RESTART_SECONDS:-5}        # the gap (whole seconds): a storm runs this long with no reader
+RESTART_KILL_LEAD=${RESTART_KILL_LEAD:-1}    # kill -9 case: the storm runs this many seconds before the
+                                             # kill (0: killed before it, as the graceful stop)
+RESTART_QUIET_MS=${RESTART_QUIET_MS:-5000}   # the restarted detector is drained after this long without events
+PHASES=${PHASES:-all}               # or some of: storms memory stopped restart jmh (no report then)
 DET_JAVA_OPTS=${DET_JAVA_OPTS:-}                 # detector JVM of phases 1-4 (JVM defaults)
 MEM_JAVA_OPTS=${MEM_JAVA_OPTS:--Xmx256m}         # detector JVM of phase 5: the heap target
 JMH=${JMH:-1}
@@ -62,12 +73,13 @@ die() { log "error: $*"; exit 1; }
 mkdir -p "$WORK"
 T_BEGIN=$(date +%s)
 
-DET_PID= HOLD_PID= PEER_PID= OLD_PID_MAX= MOUNTED_TRACEFS=
+DET_PID= HOLD_PID= PEER_PID= OLD_PID_MAX= MOUNTED_TRACEFS= PIN_MNT= RESTART_STORM_PID=
 cleanup() {
 	set +e
-	for p in $PEER_PID $HOLD_PID $DET_PID; do kill "$p" 2>/dev/null; done
+	for p in $PEER_PID $HOLD_PID $RESTART_STORM_PID $DET_PID; do kill "$p" 2>/dev/null; done
 	[ -n "$OLD_PID_MAX" ] && echo "$OLD_PID_MAX" > /proc/sys/kernel/pid_max
 	[ -n "$MOUNTED_TRACEFS" ] && umount /sys/kernel/tracing
+	[ -n "$PIN_MNT" ] && unpin_mount
 }
 trap cleanup EXIT
 
@@ -141,12 +153,15 @@ storm() {
 
 # The detector runs in one JVM per phase, driven over two FIFOs (bash coprocesses
 # cannot be nested with the hold driver): fd 3 writes commands, fd 4 reads replies.
+# det_launch NAME [JVM OPTIONS...] [-- BENCHDETECTOR OPTIONS...]
 det_launch() {
 	local name=$1; shift
+	local jvm=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do jvm+=("$1"); shift; done
+	[ $# -gt 0 ] && shift
 	rm -f "$WORK/det.in" "$WORK/det.out"
 	mkfifo "$WORK/det.in" "$WORK/det.out"
-	# shellcheck disable=SC2086
-	java "$@" -cp "$CP" io.runtimedetector.bench.BenchDetector --prefix "$PREFIX" \
+	java "${jvm[@]}" -cp "$CP" io.runtimedetector.bench.BenchDetector --prefix "$PREFIX" "$@" \
 		< "$WORK/det.in" > "$WORK/det.out" 2> "$WORK/$name.err" &
 	DET_PID=$!
 	exec 3> "$WORK/det.in" 4< "$WORK/det.out"
@@ -460,6 +475,97 @@ phase_stopped() {
 	keep STOP_STORM STOP_RESULT
 }
 
+# A restart in pinned mode: the programs, pinned on a private BPF filesystem, keep
+# recording while no detector reads; a storm runs RESTART_SECONDS in that gap; the
+# restarted detector must deliver each of its processes' EXEC and EXIT. Graceful: stop()
+# before the storm, start() again in the same JVM after it. kill -9: the JVM is killed
+# RESTART_KILL_LEAD s into the storm and a new JVM starts after it; the sink journals
+# what each JVM delivered in a memory-mapped file (SIGKILL does not lose it), so the new
+# one counts the storm's events over both JVMs and what came twice.
+phase_restart() {
+	PIN_MNT=$WORK/bpffs
+	mkdir -p "$PIN_MNT"
+	if ! mount -t bpf bpf "$PIN_MNT" 2>> "$WORK/restart.err"; then
+		RESTART_NOTE="no BPF filesystem could be mounted (mount -t bpf bpf DIR failed)"
+		PIN_MNT=
+		log "restart: skipped: $RESTART_NOTE"
+		keep RESTART_NOTE
+		return 0
+	fi
+	PIN_DIR=$PIN_MNT/runtime-detector
+	mkdir -p "$PIN_DIR"
+	local r spawned
+
+	log "restart, graceful: stop, a ${RESTART_SECONDS} s storm, start again"
+	# shellcheck disable=SC2086
+	det_launch restart-graceful $DET_JAVA_OPTS -- --pin-dir "$PIN_DIR"
+	det_send tag rg distinct; det_wait ok
+	det_send start; det_wait ready; RG_FIRST=$DET_LINE
+	det_send stop; det_wait stopped
+	storm --seconds "$RESTART_SECONDS" -p "$P" --tag rg
+	RG_STORM=$STORM_LINE spawned=$(kv "$STORM_LINE" spawned)
+	det_send start; det_wait ready; RG_READY=$DET_LINE
+	det_send drain $((2 * spawned)) "$RESTART_QUIET_MS"; det_wait drained; RG_DRAINED=$DET_LINE
+	det_send stop; det_wait result; RG_RESULT=$DET_LINE; det_wait stopped
+	det_send unpin; det_wait unpinned
+	det_quit
+	r=$RG_RESULT
+	log "restart, graceful: $spawned spawned, exec=$(kv "$r" distinct_exec) exit=$(kv "$r" distinct_exit) duplicates=$(kv "$r" duplicates) kernel lost $(kv "$r" kernel_lost), lost while unread $(kv "$RG_READY" lost_while_unread), $(kv "$RG_READY" pin_mode)"
+
+	log "restart, kill -9: ${RESTART_KILL_LEAD} s into a $((RESTART_KILL_LEAD + RESTART_SECONDS)) s storm, a new JVM after it"
+	local journal=$WORK/restart-kill9.journal
+	rm -f "$journal"
+	# shellcheck disable=SC2086
+	det_launch restart-kill9 $DET_JAVA_OPTS -- --pin-dir "$PIN_DIR"
+	det_send tag rk distinct "$journal"; det_wait ok
+	det_send start; det_wait ready; RK_FIRST=$DET_LINE
+	if [ "$RESTART_KILL_LEAD" != 0 ]; then
+		"$BUILD/storm" --seconds "$((RESTART_KILL_LEAD + RESTART_SECONDS))" -p "$P" --tag rk \
+			> "$WORK/restart-storm.out" 2>> "$WORK/storm.err" &
+		RESTART_STORM_PID=$!
+		sleep "$RESTART_KILL_LEAD"
+	fi
+	kill -KILL "$DET_PID"
+	wait "$DET_PID" 2>/dev/null || true
+	exec 3>&- 4<&-
+	DET_PID=
+	if [ "$RESTART_KILL_LEAD" != 0 ]; then
+		wait "$RESTART_STORM_PID" || true
+		RESTART_STORM_PID=
+		STORM_LINE=$(cat "$WORK/restart-storm.out")
+		[[ $STORM_LINE == spawned=* ]] || die "storm failed: $STORM_LINE"
+	else
+		storm --seconds "$RESTART_SECONDS" -p "$P" --tag rk
+	fi
+	RK_STORM=$STORM_LINE spawned=$(kv "$STORM_LINE" spawned)
+	# shellcheck disable=SC2086
+	det_launch restart-kill9-next $DET_JAVA_OPTS -- --pin-dir "$PIN_DIR"
+	det_send tag rk distinct "$journal"; det_wait ok
+	det_send start; det_wait ready; RK_READY=$DET_LINE
+	det_send drain $((2 * spawned)) "$RESTART_QUIET_MS"; det_wait drained; RK_DRAINED=$DET_LINE
+	det_send stop; det_wait result; RK_RESULT=$DET_LINE; det_wait stopped
+	det_send unpin; det_wait unpinned
+	det_quit
+	r=$RK_RESULT
+	log "restart, kill -9: $spawned spawned, exec=$(kv "$r" distinct_exec) exit=$(kv "$r" distinct_exit) (the killed JVM: $(kv "$r" earlier_exec)/$(kv "$r" earlier_exit)) duplicates=$(kv "$r" duplicates) kernel lost $(kv "$r" kernel_lost), lost while unread $(kv "$RK_READY" lost_while_unread), $(kv "$RK_READY" pin_mode)"
+	rm -f "$journal"
+	unpin_mount
+	keep RESTART_SECONDS RESTART_KILL_LEAD RG_FIRST RG_STORM RG_READY RG_DRAINED RG_RESULT \
+		RK_FIRST RK_STORM RK_READY RK_DRAINED RK_RESULT
+}
+
+# Removes what is pinned on the private BPF filesystem (its programs then detach) and
+# unmounts it; also on the way out after a failure.
+unpin_mount() {
+	local i
+	# A JVM still closing holds the directory's lock: give it a moment.
+	for i in $(seq 50); do [ -n "$DET_PID" ] && kill -0 "$DET_PID" 2>/dev/null || break; sleep 0.1; done
+	rm -rf "${PIN_MNT:?}"/* 2>/dev/null || true
+	umount "$PIN_MNT" 2>/dev/null || umount -l "$PIN_MNT" 2>/dev/null || true
+	rmdir "$PIN_MNT" 2>/dev/null || true
+	PIN_MNT=
+}
+
 phase_jmh() {
 	log "JMH: the engine alone ($JMH_ARGS)"
 	# shellcheck disable=SC2086
@@ -522,7 +628,7 @@ report() {
 	\`\`\`
 	sudo make bench                      # = bench/run.sh, after scripts/install-deps.sh
 	ROUNDS=$ROUNDS N=$N P=$P COMMON_EVERY=$COMMON_EVERY LAT_N=$LAT_N LAT_RATE=$LAT_RATE HOLD_N=$HOLD_N HOLD_RATE=$HOLD_RATE RELEASE_RATE=$RELEASE_RATE CHURN_N=$CHURN_N \\
-	  DET_JAVA_OPTS='$DET_JAVA_OPTS' MEM_JAVA_OPTS='$MEM_JAVA_OPTS' JMH_ARGS='$JMH_ARGS' bench/run.sh
+	  RESTART_SECONDS=${RESTART_SECONDS:-5} RESTART_KILL_LEAD=${RESTART_KILL_LEAD:-1} DET_JAVA_OPTS='$DET_JAVA_OPTS' MEM_JAVA_OPTS='$MEM_JAVA_OPTS' JMH_ARGS='$JMH_ARGS' bench/run.sh
 	\`\`\`
 
 	- **Storm** (\`bench/c/storm.c\`): $N × \`/bin/true\`, $P in flight (posix_spawn + waitpid), each with
@@ -713,9 +819,95 @@ report() {
 	|---|---|---|---|---|
 	EOF
 	jmh_table
+	restart_section
 	targets
 	} > "$OUT"
 	log "wrote $OUT"
+}
+
+# Section 8. bench/footprint.sh puts section 7 before it.
+restart_section() {
+	cat <<-EOF
+
+	## 8. A restart
+
+	Pinned mode (\`--pin-dir\`, here on a private BPF filesystem mounted for the run), every other
+	option at its default (a 16 MiB ring). A storm (\`storm --seconds\`, $P in flight, the prefix on every
+	process) runs for ${RESTART_SECONDS:-–} s while no detector reads. *graceful*: the detector is stopped
+	(\`Detector.stop()\`; the programs stay pinned and keep recording) before the storm and started again, in
+	the same JVM, after it. *kill -9*: the detector JVM is killed with SIGKILL $(kill_when), and a new JVM
+	starts once the storm has ended. EXEC, EXIT: the storm's processes' events delivered, each (pid, start, type) counted
+	once; for kill -9 over both JVMs (the sink journals what it delivers in a memory-mapped file, which
+	SIGKILL does not lose). Duplicates: deliveries beyond the first. Kernel lost: the restarted probe's
+	ring-buffer drops; lost while unread: the drops it found recorded while no reader ran
+	(\`PinState.lostWhileUnread\`). Drained: from \`start()\` to the storm's last event at the sink.
+
+	| case | spawned in the gap | EXEC | EXIT | duplicates | kernel lost | lost while unread | drained in s | the restarted probe found |
+	|---|---|---|---|---|---|---|---|---|
+	EOF
+	if [ -z "${RG_RESULT:-}" ] && [ -z "${RK_RESULT:-}" ]; then
+		echo "| (not measured${RESTART_NOTE:+: $RESTART_NOTE}) | | | | | | | | |"
+		return
+	fi
+	restart_row graceful "$RG_STORM" "$RG_READY" "$RG_DRAINED" "$RG_RESULT"
+	restart_row "kill -9" "$RK_STORM" "$RK_READY" "$RK_DRAINED" "$RK_RESULT"
+	cat <<-EOF
+
+	For kill -9, "spawned in the gap" counts the whole storm, its first ${RESTART_KILL_LEAD:-–} s before the kill
+	included; the killed JVM had delivered $(kv "$RK_RESULT" earlier_exec) EXEC and $(kv "$RK_RESULT" earlier_exit) EXIT of them.
+	A restarted probe reads from the kernel's consumer position, which the engine moves only by
+	releasing batches (\`EventProbe.release\`): what a stopped or killed detector read but did not
+	release is read again, and the duplicates count it.$(restart_dup_note) \`start()\` itself took
+	$(kv "$RG_READY" start_ms) ms (graceful, a warm JVM) and $(kv "$RK_READY" start_ms) ms (kill -9, a new JVM), included in "drained".
+	EOF
+}
+
+# Whether the kill -9 case's duplicates are all the killed JVM had delivered: nothing was released.
+restart_dup_note() {
+	local d e; d=$(kv "$RK_RESULT" duplicates); e=$(( $(kv "$RK_RESULT" earlier_exec) + $(kv "$RK_RESULT" earlier_exit) ))
+	if [ "$e" -gt 0 ] && [ "$d" = "$e" ]; then
+		printf ' Here every storm event the killed JVM had delivered came again: it had released none, so the consumer position had not moved since the pins were made.'
+	elif [ "$e" -gt 0 ]; then
+		printf ' Here %s of the %s storm events the killed JVM had delivered came again.' "$d" "$e"
+	fi
+}
+
+kill_when() {
+	if [ "${RESTART_KILL_LEAD:-0}" = 0 ]; then echo "before the storm"
+	else echo "${RESTART_KILL_LEAD} s after the storm began (so that it dies with some of the storm's events read and in flight; the storm then runs ${RESTART_SECONDS:-–} s more, $((RESTART_KILL_LEAD + ${RESTART_SECONDS:-0})) s in all)"; fi
+}
+
+# restart_row CASE STORM READY DRAINED RESULT
+restart_row() {
+	local since; since=$(kv "$4" last_storm_event_since_start_ms)
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$(kv "$2" spawned)" "$(kv "$5" distinct_exec)" \
+		"$(kv "$5" distinct_exit)" "$(kv "$5" duplicates)" "$(kv "$5" kernel_lost)" "$(kv "$3" lost_while_unread)" \
+		"$(awk -v ms="${since:--1}" 'BEGIN {if (ms < 0) print "–"; else printf "%.2f", ms / 1000}')" \
+		"$(kv "$3" pin_mode), $(awk -v b="$(kv "$3" pending_bytes)" 'BEGIN {printf "%.1f MiB", b / 1048576}') waiting, unread for $(awk -v ms="$(kv "$3" unread_ms)" 'BEGIN {printf "%.1f s", ms / 1000}')"
+}
+
+# restart_status: met when both cases delivered every EXEC and EXIT (graceful: exactly once) and nothing was lost
+restart_status() {
+	[ -n "${RG_RESULT:-}" ] && [ -n "${RK_RESULT:-}" ] || { echo "not measured"; return; }
+	local g k
+	g=$(kv "$RG_STORM" spawned) k=$(kv "$RK_STORM" spawned)
+	if [ "$(kv "$RG_RESULT" distinct_exec)" = "$g" ] && [ "$(kv "$RG_RESULT" distinct_exit)" = "$g" ] &&
+		[ "$(kv "$RG_RESULT" duplicates)" = 0 ] && [ "$(kv "$RK_RESULT" distinct_exec)" = "$k" ] &&
+		[ "$(kv "$RK_RESULT" distinct_exit)" = "$k" ]; then
+		echo met
+	else
+		echo "**gap**"
+	fi
+}
+
+# What the restart row shows: EXEC/EXIT of each case over spawned
+restart_measured() {
+	[ -n "${RG_RESULT:-}" ] && [ -n "${RK_RESULT:-}" ] || { echo "–"; return; }
+	printf 'graceful: %s spawned, EXEC %s, EXIT %s, %s duplicates; kill -9: %s spawned, EXEC %s, EXIT %s, %s duplicates; lost %s/%s (§8)' \
+		"$(kv "$RG_STORM" spawned)" "$(kv "$RG_RESULT" distinct_exec)" "$(kv "$RG_RESULT" distinct_exit)" "$(kv "$RG_RESULT" duplicates)" \
+		"$(kv "$RK_STORM" spawned)" "$(kv "$RK_RESULT" distinct_exec)" "$(kv "$RK_RESULT" distinct_exit)" "$(kv "$RK_RESULT" duplicates)" \
+		"$(( $(kv "$RG_RESULT" kernel_lost) + $(kv "$RG_READY" lost_while_unread) ))" \
+		"$(( $(kv "$RK_RESULT" kernel_lost) + $(kv "$RK_READY" lost_while_unread) ))"
 }
 
 jmh_table() {
@@ -791,7 +983,21 @@ targets() {
 	| p99 exec-to-sink ≤ 20 ms during the worst-case storm | – | $p99_storm ms | $s_lat_storm | $(gap "$s_lat_storm" "With both cores busy the reader and the engine wait for CPU (§4).") |
 	| JMH, engine alone, process gone from /proc: ≥ 600 000 events/s | 483 000 | ${jmh_gone:-–} | $s_jmh | $(gap "$s_jmh" "§6: allocation per event and what is left of Pekko's per-child bookkeeping for the processes that still get an actor. → fewer allocations per event on the reported-at-once path.") |
 	| EXECs that needed a /proc read, storms: 0 | – | ${share_w:-–} | $s_share | $(gap "$s_share" "What the kernel record lacked (exe path walk cut short, variables not captured).") |
+	| a restart with processes running in a ${RESTART_SECONDS:-5} s gap, graceful and kill -9: every EXEC and EXIT delivered (kill -9: at least once) | – | $(restart_measured) | $(restart_status) | $(gap "$(restart_status)" "$(restart_gap_note)") |
 	EOF
+}
+
+# Why the restart row is a gap, from what §8 measured.
+restart_gap_note() {
+	local lost=0 why=()
+	lost=$(( $(kv "$RG_RESULT" kernel_lost) + $(kv "$RG_READY" lost_while_unread) + $(kv "$RK_RESULT" kernel_lost) + $(kv "$RK_READY" lost_while_unread) ))
+	[ "$lost" -gt 0 ] && why+=("the kernel dropped $lost records: the 16 MiB ring did not hold the gap's backlog (with what earlier sessions left unreleased) → a larger ring, or release batches after the sinks so that the ring holds only the unread")
+	[ "$(kv "$RG_RESULT" duplicates)" != 0 ] && why+=("the graceful restart delivered $(kv "$RG_RESULT" duplicates) events twice: a stopped detector left read batches unreleased → release every batch once the sinks have it, and all at stop")
+	local missing=0
+	[ "$(kv "$RG_RESULT" distinct_exec)" = "$(kv "$RG_STORM" spawned)" ] && [ "$(kv "$RG_RESULT" distinct_exit)" = "$(kv "$RG_STORM" spawned)" ] &&
+		[ "$(kv "$RK_RESULT" distinct_exec)" = "$(kv "$RK_STORM" spawned)" ] && [ "$(kv "$RK_RESULT" distinct_exit)" = "$(kv "$RK_STORM" spawned)" ] || missing=1
+	[ "$lost" = 0 ] && [ "$missing" = 1 ] && why+=("EXECs or EXITs missing with no kernel loss: the engine dropped backlog events (output_dropped, pending_dropped in the run's restart-*.log)")
+	local IFS=';'; printf '%s.' "${why[*]}"
 }
 
 # Where the detector's CPU went (§3) and what the JMH runs say about the sink hand-off.
@@ -828,10 +1034,21 @@ gap() { case $1 in *gap*) printf '%s' "$2" ;; *) printf '–' ;; esac; }
 if [ "${REPORT_ONLY:-0}" = 1 ]; then
 	# shellcheck disable=SC1091
 	. "$WORK/state.env"
+	# From a run of some PHASES, the other phases' values and files are missing: their
+	# sections render empty instead of stopping the report.
+	[ "$PHASES" = all ] || set +e +u +o pipefail
 	report
 	exit 0
 fi
-install_peers
+case " $PHASES " in
+" all ") ;;
+*)
+	for ph in $PHASES; do
+		case $ph in storms | memory | stopped | restart | jmh) ;; *) die "PHASES: unknown phase '$ph' (storms memory stopped restart jmh)" ;; esac
+	done ;;
+esac
+has_phase() { [ "$PHASES" = all ] || [[ " $PHASES " == *" $1 "* ]]; }
+if has_phase storms; then install_peers; fi
 build
 ulimit -l unlimited 2>/dev/null || true
 log "results go to $WORK"
@@ -842,12 +1059,18 @@ n=$(git -C "$ROOT" status --porcelain -- bpf kernel-probe sinks engine 2>/dev/nu
 [ "$n" -gt 0 ] && CODE_DESC="$CODE_DESC, plus $n uncommitted change(s) in bpf/kernel-probe/sinks/engine"
 keep CODE_DESC
 keep ROUNDS N P COMMON_EVERY PEERS WARMUP_N QUIET_MS LAT_N LAT_RATE HOLD_N HOLD_RATE RELEASE_RATE CHURN_N CHURN_STEPS STOP_N \
-	DET_JAVA_OPTS MEM_JAVA_OPTS JMH_ARGS T_BEGIN
-phase_storms
-phase_memory
-phase_stopped
-[ "$JMH" = 1 ] && phase_jmh
+	DET_JAVA_OPTS MEM_JAVA_OPTS JMH_ARGS T_BEGIN RESTART RESTART_SECONDS RESTART_KILL_LEAD PHASES
+has_phase storms && phase_storms
+has_phase memory && phase_memory
+has_phase stopped && phase_stopped
+has_phase restart && [ "$RESTART" = 1 ] && phase_restart
+has_phase jmh && [ "$JMH" = 1 ] && phase_jmh
 T_END=$(date +%s) RUN_DATE=$(date -u '+%Y-%m-%d %H:%M UTC'); keep T_END RUN_DATE
+if [ "$PHASES" != all ]; then
+	log "PHASES=$PHASES: no report (the other phases did not run); render one with"
+	log "  REPORT_ONLY=1 WORK=$WORK OUT=/tmp/bench-report.md $0"
+	exit 0
+fi
 report
 # Section 7: the container image's footprint (its own script, also `make bench-footprint`).
 if [ "${FOOTPRINT:-1}" = 1 ]; then
