@@ -446,11 +446,6 @@ JNIEXPORT jlong JNICALL Java_io_runtimedetector_probe_NativeProbe_open(
 		return 0;
 	}
 
-	if (pinned && !wakeup_bytes) {
-		/* ProbeConfig rejects this; deferred commits would defeat the kernel's own wake-up rule. */
-		throw_probe(env, EINVAL, "pinned mode needs the adaptive wake-up (wakeupBytes > 0)");
-		return 0;
-	}
 	p = calloc(1, sizeof(*p));
 	if (!p) {
 		throw_probe(env, ENOMEM, "out of memory");
