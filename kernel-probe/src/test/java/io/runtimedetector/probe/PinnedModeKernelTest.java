@@ -149,8 +149,8 @@ class PinnedModeKernelTest {
     @Test
     void dropsWhileNoReaderRanAreReportedOnceByTheNext() throws Exception {
         try (BpfFs fs = new BpfFs()) {
-            // 64 KiB hold about a hundred processes; the gap has four times as many.
-            ProbeConfig config = config(fs.pins, "RDPO_").ringBufferBytes(64 << 10).build();
+            // 16 KiB hold about 45 processes (FORK, EXEC and EXIT: about 350 bytes); the gap has three times as many.
+            ProbeConfig config = config(fs.pins, "RDPO_").ringBufferBytes(16 << 10).build();
             Path generation;
             try (PinnedHarness first = new PinnedHarness(config, true)) {
                 generation = first.probe.pinState().directory().orElseThrow();
@@ -158,7 +158,7 @@ class PinnedModeKernelTest {
             long before = lost(generation);
             assertEquals(before, PinDirectory.meta(generation).orElseThrow().reportedLost(),
                     "the closing reader recorded what it had reported");
-            int n = 400;
+            int n = 150;
             Process shell = loop(n, "RDPO_ID");
             long after = lost(generation);
             assertTrue(after > before, "the ring overflowed while no one read: " + before + " -> " + after);
@@ -285,9 +285,9 @@ class PinnedModeKernelTest {
     @Test
     void unreleasedBatchesOccupyTheRingAndTheKernelCountsWhatItDrops() throws Exception {
         try (BpfFs fs = new BpfFs();
-                PinnedHarness h = new PinnedHarness(config(fs.pins, "RDPQ_").ringBufferBytes(64 << 10).build(),
+                PinnedHarness h = new PinnedHarness(config(fs.pins, "RDPQ_").ringBufferBytes(16 << 10).build(),
                         false)) {
-            int n = 400;
+            int n = 150;
             Process shell = loop(n, "RDPQ_ID");
             long lost = 0;
             long deadline = System.nanoTime() + KernelTestSupport.patience(WAIT).toNanos();
