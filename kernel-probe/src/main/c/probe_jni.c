@@ -10,16 +10,10 @@
  * The eBPF objects come in through their libbpf skeletons (bpf/Makefile), one per
  * program variant; which one loads is decided here by probing the kernel.
  *
- * The ring buffer is read by a consumer of its own rather than libbpf's ring_buffer,
- * because libbpf advances the kernel's consumer position as soon as a record has been
- * handed to its callback: a record copied into the JVM but not yet at the sinks would
- * then be gone from the ring, and a killed JVM would lose it. Here the read position
- * (what has been copied) is kept apart from the committed one (what the kernel may
- * overwrite); pinned mode commits only when Java says a batch reached the sinks.
+ * The ring buffer is read by a consumer of this library's own (rd_ring.c), which commits
+ * records only when Java says so in pinned mode; pinned mode's own calls are in pins_jni.c.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,9 +22,7 @@
 #include <time.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/file.h>
 #include <sys/mman.h>
-#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <linux/types.h>
@@ -39,6 +31,7 @@
 #include <jni.h>
 
 #include "rd_event.h"
+#include "rd_probe.h"
 #include "rd_bpf_loop.skel.h"
 #include "rd_bounded.skel.h"
 #include "io_runtimedetector_probe_NativeProbe.h"
@@ -47,37 +40,6 @@
 #define RD_PRIV_EXCEPTION   "io/runtimedetector/probe/InsufficientPrivilegesException"
 #define RD_PRIV_SENTENCE \
 	"runtime-detector needs root or the capabilities CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) to load its eBPF programs"
-
-/* A record in the Java batch: u32 length, u32 reserved, payload padded to 8 bytes. */
-#define RD_RECORD_HDR   8u
-#define RD_RECORD_MAX   (RD_RECORD_HDR + ((RD_EVENT_MAX_SIZE + 7u) & ~7u))
-#define RD_BATCH_FULL   (-1000)
-
-#define RD_MAX_LINKS 4
-/* The generation's own ring and those of generations being handed over. */
-#define RD_MAX_RINGS 8
-
-/* The same numbers as Java's BpfVariant ordinals. */
-enum rd_variant {
-	RD_VARIANT_AUTO     = 0,
-	RD_VARIANT_BPF_LOOP = 1,  /* 5.17+: the environment scan under bpf_loop() */
-	RD_VARIANT_BOUNDED  = 2,  /* 5.8+: a bounded loop, fewer environment strings */
-};
-
-/*
- * What the loader needs of a skeleton, whichever variant it is: both come from one
- * source, so they have the same maps, programs and sections.
- */
-struct rd_skel_ops {
-	void *(*open)(void);
-	int (*load)(void *skel);
-	void (*destroy)(void *skel);
-	struct bpf_object *(*object)(void *skel);
-	struct rd_config *(*config)(void *skel);          /* writable until load */
-	volatile __u32 *(*reader_sleeping)(void *skel);   /* the kernel's memory after load */
-	volatile __u64 *(*heartbeat)(void *skel);         /* likewise */
-	const void *(*elf_bytes)(size_t *size);           /* the object the skeleton embeds */
-};
 
 #define RD_SKEL_OPS(name)                                                              \
 	static void *name##_open(void) { return name##__open(); }                     \
@@ -114,70 +76,13 @@ _Static_assert(__builtin_offsetof(struct rd_bounded__data_wakeup, rd_reader_hear
 	       "both variants place the heartbeat alike");
 _Static_assert(__builtin_offsetof(struct rd_bounded__data_wakeup, rd_reader_sleeping) == RD_WAKEUP_SLEEPING_OFF,
 	       "both variants place the sleeping flag alike");
+const size_t rd_wakeup_sleeping_off = RD_WAKEUP_SLEEPING_OFF;
+const size_t rd_wakeup_heartbeat_off = RD_WAKEUP_HEARTBEAT_OFF;
 
-/*
- * One BPF ring buffer as the kernel's ABI exposes it: a consumer page that user space
- * writes, then a producer page and the data area mapped twice in a row (so that a
- * record wrapping around the end reads as one piece), both read-only.
- */
-struct rd_ring {
-	int fd;
-	__u64 *consumer;          /* committed: the kernel may overwrite what lies before it */
-	const __u64 *producer;
-	const unsigned char *data;
-	__u64 mask;
-	size_t cons_len, prod_len;
-	__u64 read_pos;           /* copied into a batch; >= *consumer; owned by the reader thread */
-	int busy;                 /* the last consume stopped at a record still being written */
-	int ended;                /* a ring being handed over, read to its end */
-};
-
-struct rd_probe {
-	const struct rd_skel_ops *ops;
-	void *skel;                /* NULL for a resumed probe: nothing was loaded */
-	int variant;
-	struct bpf_object *obj;
-	struct bpf_link *links[RD_MAX_LINKS];
-	const char *link_names[RD_MAX_LINKS];
-	int nlinks;
-	int tracked_fd;
-	int counters_fd;
-	/* Pinned mode: records are committed by Java (commit), not as they are copied. */
-	int pinned;
-	/* [0] this generation's ring; [1..] rings of generations being handed over. */
-	struct rd_ring rings[RD_MAX_RINGS];
-	int nrings;
-	/* A resumed probe's own mapping of .data.wakeup (a loaded one uses the skeleton's). */
-	void *wakeup_map;
-	size_t wakeup_len;
-	/* Adaptive wake-up (NULL when waking per event): see rd_reader_sleeping. */
-	volatile __u32 *reader_sleeping;
-	/* Pinned mode: stored on each poll round, see rd_reader_heartbeat_ns. */
-	volatile __u64 *heartbeat;
-	/* The heartbeat a resumed probe found: when the previous reader was last alive. */
-	__u64 previous_heartbeat;
-	/* Storm mode: no wake-up per event, a drain every drain_ms. */
-	int draining;
-	/* The last drain filled the batch: the rest is taken at once, not a drain later. */
-	int left_behind;
-	/* When the kernel last woke the reader, CLOCK_MONOTONIC ns. */
-	__u64 last_wake_ns;
-	/* Readable once close begins, so a reader blocked in epoll returns at once. */
-	int stop_fd;
-	/* The ring (level-triggered) and the stop signal: the unpinned reader's wait. */
-	int wait_fd;
-	/* Storm-mode drains, and every wait in pinned mode, happen here: see setup_reader. */
-	int drain_fd;
-	/* The batch being filled by the current poll call, from one ring only. */
-	unsigned char *batch;
-	size_t batch_cap;
-	size_t batch_used;
-	int batch_records;
-	int batch_ring;
-	__u64 batch_end;           /* that ring's read position after the batch */
-};
-
-static int sum_counters(int fd, jlong *sums);
+const struct rd_skel_ops *skel_ops(int variant)
+{
+	return variant == RD_VARIANT_BPF_LOOP ? &rd_bpf_loop_ops : &rd_bounded_ops;
+}
 
 /* ---- libbpf log capture: the tail of what libbpf printed, for error messages ---- */
 
@@ -231,7 +136,7 @@ static const char *log_tail(int lines)
 
 /* ---- exceptions ---- */
 
-static void throw_probe(JNIEnv *env, int err, const char *fmt, ...)
+void throw_probe(JNIEnv *env, int err, const char *fmt, ...)
 {
 	char msg[2048];
 	va_list ap;
@@ -265,35 +170,11 @@ static void throw_probe(JNIEnv *env, int err, const char *fmt, ...)
 		(*env)->Throw(env, ex);
 }
 
-static struct rd_probe *probe_of(jlong handle)
-{
-	return (struct rd_probe *)(intptr_t)handle;
-}
-
-/*
- * Unmaps a ring. It stays marked ended throughout: a ring handed over is dropped by
- * another thread while the reader may look at the flag (and then skips it).
- */
-static void ring_close(struct rd_ring *r)
-{
-	r->ended = 1;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (r->consumer)
-		munmap(r->consumer, r->cons_len);
-	r->consumer = NULL;
-	if (r->producer)
-		munmap((void *)r->producer, r->prod_len);
-	r->producer = NULL;
-	if (r->fd > 0)
-		close(r->fd);
-	r->fd = -1;
-}
-
 /*
  * Frees everything this process holds. A pinned link or map outlives it: closing our
  * descriptor drops only our reference, the pin keeps the programs attached.
  */
-static void probe_free(struct rd_probe *p)
+void probe_free(struct rd_probe *p)
 {
 	for (int i = 0; i < p->nlinks; i++)
 		bpf_link__destroy(p->links[i]);
@@ -319,19 +200,11 @@ static void probe_free(struct rd_probe *p)
 	free(p);
 }
 
-static __u64 rd_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
-}
-
 /*
  * bpf_loop() arrived in 5.17; any program type that has the base helpers can tell.
  * A probe that cannot decide (an error) picks the variant every kernel takes.
  */
-static int choose_variant(int requested)
+int choose_variant(int requested)
 {
 	if (requested != RD_VARIANT_AUTO)
 		return requested;
@@ -446,11 +319,6 @@ JNIEXPORT jlong JNICALL Java_io_runtimedetector_probe_NativeProbe_open(
 		return 0;
 	}
 
-	if (pinned && !wakeup_bytes) {
-		/* ProbeConfig rejects this; deferred commits would defeat the kernel's own wake-up rule. */
-		throw_probe(env, EINVAL, "pinned mode needs the adaptive wake-up (wakeupBytes > 0)");
-		return 0;
-	}
 	p = calloc(1, sizeof(*p));
 	if (!p) {
 		throw_probe(env, ENOMEM, "out of memory");
@@ -521,102 +389,6 @@ fail_unlock:
 	return 0;
 }
 
-/* ---- the ring buffer consumer ---- */
-
-/* Maps @fd, a BPF_MAP_TYPE_RINGBUF, as the kernel's ABI lays it out (kernel/bpf/ringbuf.c). */
-static int ring_open(struct rd_ring *r, int fd)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	long page = sysconf(_SC_PAGESIZE);
-	void *m;
-
-	memset(r, 0, sizeof(*r));
-	r->fd = fd;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return -errno;
-	if (info.type != BPF_MAP_TYPE_RINGBUF)
-		return -EINVAL;
-	r->mask = info.max_entries - 1;
-	r->cons_len = page;
-	m = mmap(NULL, r->cons_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (m == MAP_FAILED)
-		return -errno;
-	r->consumer = m;
-	/* The producer page, then the data twice: the kernel refuses write access here. */
-	r->prod_len = page + 2 * (size_t)info.max_entries;
-	m = mmap(NULL, r->prod_len, PROT_READ, MAP_SHARED, fd, page);
-	if (m == MAP_FAILED) {
-		r->prod_len = 0;
-		return -errno;
-	}
-	r->producer = m;
-	r->data = (const unsigned char *)m + page;
-	/* Whatever was committed before is gone; what lies after it is read again. */
-	r->read_pos = __atomic_load_n(r->consumer, __ATOMIC_ACQUIRE);
-	return 0;
-}
-
-/* Appends one record to the batch (u32 length, u32 reserved, payload padded to 8). */
-static void batch_add(struct rd_probe *p, const void *data, __u32 size)
-{
-	__u32 hdr[2] = { size, 0 };
-	size_t padded = (size + 7u) & ~(size_t)7u;
-
-	memcpy(p->batch + p->batch_used, hdr, sizeof(hdr));
-	memcpy(p->batch + p->batch_used + RD_RECORD_HDR, data, size);
-	p->batch_used += RD_RECORD_HDR + padded;
-	p->batch_records++;
-}
-
-/* Lets the kernel reuse everything before @pos. */
-static void ring_commit(struct rd_ring *r, __u64 pos)
-{
-	__atomic_store_n(r->consumer, pos, __ATOMIC_RELEASE);
-}
-
-/*
- * Copies the records after the read position into the batch, until none is ready or
- * the next might not fit. Returns the number copied, or RD_BATCH_FULL when it stopped
- * for room. A record whose header still has the busy bit is being written: reading
- * stops there (records are published in order), and r->busy says so. Discarded
- * records are stepped over. Unpinned, what was copied is committed at once, as
- * libbpf did; pinned, the consumer position moves only in commit.
- */
-static int ring_consume(struct rd_probe *p, struct rd_ring *r)
-{
-	int n = 0, full = 0;
-	__u64 prod;
-
-	r->busy = 0;
-	do {
-		prod = __atomic_load_n(r->producer, __ATOMIC_ACQUIRE);
-		while (r->read_pos < prod && !full) {
-			const __u32 *hdr = (const __u32 *)(r->data + (r->read_pos & r->mask));
-			__u32 len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
-			__u32 size = len & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
-			__u64 next;
-
-			if (len & BPF_RINGBUF_BUSY_BIT) {
-				r->busy = 1;
-				goto out;
-			}
-			next = r->read_pos + ((size + BPF_RINGBUF_HDR_SZ + 7u) & ~7u);
-			/* The programs never submit more than RD_EVENT_MAX_SIZE; a larger record is skipped. */
-			if (!(len & BPF_RINGBUF_DISCARD_BIT) && size <= RD_EVENT_MAX_SIZE) {
-				batch_add(p, (const unsigned char *)hdr + BPF_RINGBUF_HDR_SZ, size);
-				n++;
-			}
-			__atomic_store_n(&r->read_pos, next, __ATOMIC_RELAXED);
-			full = p->batch_cap - p->batch_used < RD_RECORD_MAX;
-		}
-	} while (!full && r->read_pos < __atomic_load_n(r->producer, __ATOMIC_ACQUIRE));
-out:
-	if (!p->pinned)
-		ring_commit(r, r->read_pos);
-	return full ? RD_BATCH_FULL : n;
-}
-
 /*
  * The reader's waits, each also ended by the stop signal:
  *  - wait_fd holds the ring level-triggered: ready while producer != consumer. Right for
@@ -628,7 +400,7 @@ out:
  *    sinks have them, and the level-triggered ring would then be ready with nothing
  *    new to read, so the reader would spin.
  */
-static int setup_reader(struct rd_probe *p)
+int setup_reader(struct rd_probe *p)
 {
 	struct epoll_event stop_ev = { .events = EPOLLIN, .data.u32 = 0 };
 	struct epoll_event lt_ev = { .events = EPOLLIN, .data.u32 = 1 };
@@ -844,63 +616,6 @@ JNIEXPORT jlong JNICALL Java_io_runtimedetector_probe_NativeProbe_batchEnd(JNIEn
 	return (jlong)probe_of(handle)->batch_end;
 }
 
-/*
- * Pinned mode: the kernel may reuse @ring's space up to @pos. Positions only grow, and
- * none may pass what was read; Java commits batch ends in delivery order, so a position
- * outside that range is a bug in the caller, reported rather than obeyed.
- */
-JNIEXPORT void JNICALL Java_io_runtimedetector_probe_NativeProbe_commit(
-	JNIEnv *env, jclass cls, jlong handle, jint ring, jlong pos)
-{
-	struct rd_probe *p = probe_of(handle);
-	struct rd_ring *r;
-	__u64 cons, read;
-
-	if (ring < 0 || ring >= p->nrings || !p->rings[ring].consumer) {
-		throw_probe(env, EINVAL, "no ring %d to commit to", ring);
-		return;
-	}
-	r = &p->rings[ring];
-	cons = __atomic_load_n(r->consumer, __ATOMIC_ACQUIRE);
-	read = __atomic_load_n(&r->read_pos, __ATOMIC_RELAXED);
-	if ((__u64)pos < cons || (__u64)pos > read) {
-		throw_probe(env, EINVAL, "commit position %llu of ring %d is outside the uncommitted range %llu..%llu",
-			    (unsigned long long)pos, ring, (unsigned long long)cons, (unsigned long long)read);
-		return;
-	}
-	ring_commit(r, pos);
-}
-
-/* Bytes in @ring that no reader has committed yet (producer - consumer). */
-JNIEXPORT jlong JNICALL Java_io_runtimedetector_probe_NativeProbe_pendingBytes(
-	JNIEnv *env, jclass cls, jlong handle, jint ring)
-{
-	struct rd_ring *r = &probe_of(handle)->rings[ring];
-
-	if (!r->consumer)
-		return 0;
-	return (jlong)(__atomic_load_n(r->producer, __ATOMIC_ACQUIRE) - __atomic_load_n(r->consumer, __ATOMIC_ACQUIRE));
-}
-
-/* Whether the reader has read a ring handed over to its end (then it never reads it again). */
-JNIEXPORT jboolean JNICALL Java_io_runtimedetector_probe_NativeProbe_ringEnded(
-	JNIEnv *env, jclass cls, jlong handle, jint ring)
-{
-	struct rd_probe *p = probe_of(handle);
-
-	return ring > 0 && ring < p->nrings && p->rings[ring].ended;
-}
-
-/* Unmaps a ring handed over once it ended and its last batch was committed. */
-JNIEXPORT void JNICALL Java_io_runtimedetector_probe_NativeProbe_dropRing(
-	JNIEnv *env, jclass cls, jlong handle, jint ring)
-{
-	struct rd_probe *p = probe_of(handle);
-
-	if (ring > 0 && ring < p->nrings && p->rings[ring].ended)
-		ring_close(&p->rings[ring]);
-}
-
 /* Stores the heartbeat now; the reader thread calls it while it waits for queue room. */
 JNIEXPORT void JNICALL Java_io_runtimedetector_probe_NativeProbe_heartbeat(JNIEnv *env, jclass cls, jlong handle)
 {
@@ -908,13 +623,6 @@ JNIEXPORT void JNICALL Java_io_runtimedetector_probe_NativeProbe_heartbeat(JNIEn
 
 	if (p->heartbeat)
 		*p->heartbeat = rd_now_ns();
-}
-
-/* The heartbeat a resumed probe found before its own first one; 0 for a loaded probe. */
-JNIEXPORT jlong JNICALL Java_io_runtimedetector_probe_NativeProbe_previousHeartbeat(
-	JNIEnv *env, jclass cls, jlong handle)
-{
-	return (jlong)probe_of(handle)->previous_heartbeat;
 }
 
 JNIEXPORT jlong JNICALL Java_io_runtimedetector_probe_NativeProbe_monotonicNs(JNIEnv *env, jclass cls)
@@ -946,6 +654,28 @@ JNIEXPORT void JNICALL Java_io_runtimedetector_probe_NativeProbe_untrack(
 	__u32 key = pid;
 
 	bpf_map_delete_elem(probe_of(handle)->tracked_fd, &key);
+}
+
+/* Sums of a per-CPU counters map over its CPUs, indexed by enum rd_counter. */
+int sum_counters(int fd, jlong *sums)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *values;
+
+	if (ncpu <= 0)
+		return ncpu;
+	values = calloc(ncpu, sizeof(*values));
+	if (!values)
+		return -ENOMEM;
+	for (__u32 slot = 0; slot < RD_CNT__MAX; slot++) {
+		sums[slot] = 0;
+		if (bpf_map_lookup_elem(fd, &slot, values))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			sums[slot] += values[c];
+	}
+	free(values);
+	return 0;
 }
 
 JNIEXPORT jlongArray JNICALL Java_io_runtimedetector_probe_NativeProbe_counters(
@@ -1064,492 +794,3 @@ JNIEXPORT jintArray JNICALL Java_io_runtimedetector_probe_NativeProbe_trackedPid
 	return out;
 }
 
-/* ---- pinned mode ---- */
-
-/* @dir/@name into @out, or -ENAMETOOLONG. */
-static int pin_path(char *out, size_t cap, const char *dir, const char *name)
-{
-	int n = snprintf(out, cap, "%s/%s", dir, name);
-
-	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
-}
-
-/* The names maps are pinned under: bpffs refuses dots, so .data.wakeup becomes "wakeup". */
-static const char *const rd_pinned_maps[][2] = {
-	{ "events", "events" },
-	{ "tracked", "tracked" },
-	{ "counters", "counters" },
-	{ ".data.wakeup", "wakeup" },
-	{ "meta", "meta" },
-};
-
-/*
- * Pins the maps and then the links of a loaded, attached probe under @dir, which Java
- * created with a links/ directory in it. Java writes the meta record's complete flag
- * after this returns, so a crash half-way leaves pins that the next reader recognises
- * as incomplete.
- */
-JNIEXPORT void JNICALL Java_io_runtimedetector_probe_NativeProbe_pin(
-	JNIEnv *env, jclass cls, jlong handle, jstring jdir, jbyteArray jmeta)
-{
-	struct rd_probe *p = probe_of(handle);
-	struct rd_meta meta = {};
-	char path[PATH_MAX] = "", links[PATH_MAX];
-	const char *dir;
-	__u32 zero = 0;
-	int err = 0;
-
-	if ((*env)->GetArrayLength(env, jmeta) != sizeof(meta)) {
-		throw_probe(env, EINVAL, "the meta record must be %zu bytes", sizeof(meta));
-		return;
-	}
-	/* The record (not yet complete) goes in before any pin, so no pinned meta is ever blank. */
-	(*env)->GetByteArrayRegion(env, jmeta, 0, sizeof(meta), (jbyte *)&meta);
-	if (bpf_map_update_elem(bpf_object__find_map_fd_by_name(p->obj, "meta"), &zero, &meta, BPF_ANY)) {
-		err = errno;
-		throw_probe(env, err, "cannot write the meta record: %s", strerror(err));
-		return;
-	}
-	dir = (*env)->GetStringUTFChars(env, jdir, NULL);
-	if (!dir)
-		return;
-	for (size_t i = 0; i < sizeof(rd_pinned_maps) / sizeof(rd_pinned_maps[0]) && !err; i++) {
-		struct bpf_map *map = bpf_object__find_map_by_name(p->obj, rd_pinned_maps[i][0]);
-
-		err = pin_path(path, sizeof(path), dir, rd_pinned_maps[i][1]);
-		if (!err)
-			err = map ? bpf_map__pin(map, path) : -ENOENT;
-	}
-	if (!err)
-		err = pin_path(links, sizeof(links), dir, "links");
-	for (int i = 0; i < p->nlinks && !err; i++) {
-		err = pin_path(path, sizeof(path), links, p->link_names[i]);
-		if (!err)
-			err = bpf_link__pin(p->links[i], path);
-	}
-	if (err)
-		throw_probe(env, -err, "cannot pin the eBPF programs in %s (at %s): %s", dir, path, strerror(-err));
-	(*env)->ReleaseStringUTFChars(env, jdir, dir);
-}
-
-/* bpf_obj_get of @dir/@name, as a descriptor closed on exec. */
-static int pinned_fd(const char *dir, const char *name)
-{
-	char path[PATH_MAX];
-	int err = pin_path(path, sizeof(path), dir, name);
-
-	if (err)
-		return err;
-	err = bpf_obj_get(path);
-	return err < 0 ? -errno : err;
-}
-
-/*
- * A probe over programs pinned by an earlier reader under @dir: nothing is loaded or
- * attached. Maps the ring (reading resumes at its consumer position, so what came
- * while no one read is read first) and .data.wakeup, whose heartbeat it refreshes at
- * once so that idle programs start recording again.
- */
-JNIEXPORT jlong JNICALL Java_io_runtimedetector_probe_NativeProbe_resume(
-	JNIEnv *env, jclass cls, jstring jdir, jint variant)
-{
-	const char *dir = (*env)->GetStringUTFChars(env, jdir, NULL);
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	struct rd_probe *p;
-	const char *what = "the ring";
-	int ring_fd, wakeup_fd = -1, err;
-	void *m;
-
-	if (!dir)
-		return 0;
-	p = calloc(1, sizeof(*p));
-	if (!p) {
-		(*env)->ReleaseStringUTFChars(env, jdir, dir);
-		throw_probe(env, ENOMEM, "out of memory");
-		return 0;
-	}
-	p->pinned = 1;
-	p->variant = variant;
-	p->ops = variant == RD_VARIANT_BPF_LOOP ? &rd_bpf_loop_ops : &rd_bounded_ops;
-	ring_fd = pinned_fd(dir, "events");
-	err = ring_fd < 0 ? ring_fd : ring_open(&p->rings[0], ring_fd);
-	p->nrings = 1;
-	if (!err) {
-		what = "the tracked map";
-		p->tracked_fd = err = pinned_fd(dir, "tracked");
-	}
-	if (err >= 0) {
-		what = "the counters";
-		p->counters_fd = err = pinned_fd(dir, "counters");
-	}
-	if (err >= 0) {
-		what = "the wake-up map";
-		wakeup_fd = err = pinned_fd(dir, "wakeup");
-	}
-	if (err >= 0)
-		err = bpf_obj_get_info_by_fd(wakeup_fd, &info, &len) ? -errno : 0;
-	if (!err) {
-		long page = sysconf(_SC_PAGESIZE);
-
-		p->wakeup_len = (info.value_size + page - 1) / page * page;
-		m = mmap(NULL, p->wakeup_len, PROT_READ | PROT_WRITE, MAP_SHARED, wakeup_fd, 0);
-		if (m == MAP_FAILED)
-			err = -errno;
-		else
-			p->wakeup_map = m;
-	}
-	if (wakeup_fd >= 0)
-		close(wakeup_fd);  /* the mapping keeps the map */
-	if (!err) {
-		what = "the reader's wake-ups";
-		err = setup_reader(p);
-	}
-	if (err < 0) {
-		throw_probe(env, -err, "cannot resume the pinned programs in %s (%s): %s", dir, what, strerror(-err));
-		(*env)->ReleaseStringUTFChars(env, jdir, dir);
-		probe_free(p);
-		return 0;
-	}
-	p->reader_sleeping = (volatile __u32 *)((char *)p->wakeup_map + RD_WAKEUP_SLEEPING_OFF);
-	p->heartbeat = (volatile __u64 *)((char *)p->wakeup_map + RD_WAKEUP_HEARTBEAT_OFF);
-	p->previous_heartbeat = *p->heartbeat;
-	*p->heartbeat = rd_now_ns();
-	*p->reader_sleeping = 0;  /* a killed reader may have left it set */
-	(*env)->ReleaseStringUTFChars(env, jdir, dir);
-	return (jlong)(intptr_t)p;
-}
-
-/*
- * Adds the pinned ring at @path, of a generation being handed over, to what the reader
- * reads, from its consumer position on. Returns its index for commit.
- */
-JNIEXPORT jint JNICALL Java_io_runtimedetector_probe_NativeProbe_addRing(
-	JNIEnv *env, jclass cls, jlong handle, jstring jpath)
-{
-	struct rd_probe *p = probe_of(handle);
-	const char *path;
-	int fd, err;
-
-	if (p->nrings == RD_MAX_RINGS) {
-		throw_probe(env, E2BIG, "at most %d generations of pins can be handed over at once", RD_MAX_RINGS - 1);
-		return -1;
-	}
-	path = (*env)->GetStringUTFChars(env, jpath, NULL);
-	if (!path)
-		return -1;
-	fd = bpf_obj_get(path);
-	err = fd < 0 ? -errno : ring_open(&p->rings[p->nrings], fd);
-	if (err) {
-		ring_close(&p->rings[p->nrings]);
-		throw_probe(env, -err, "cannot map the pinned ring %s: %s", path, strerror(-err));
-		(*env)->ReleaseStringUTFChars(env, jpath, path);
-		return -1;
-	}
-	(*env)->ReleaseStringUTFChars(env, jpath, path);
-	return p->nrings++;
-}
-
-/*
- * Copies the processes tracked in the pinned map at @path (an older generation's) into
- * this probe's map, so that the FORK, FILE_OPEN and EXIT of processes the old programs
- * followed keep coming once they are detached. Run after this probe is attached: a
- * process that exits before the copy is then deleted from the old map by the old
- * programs and never copied, one that exits after it is seen by the new ones. Only the
- * instant between reading an entry and inserting it can leave a copy of an exited
- * process, which the second pass removes. Returns the number copied.
- */
-JNIEXPORT jint JNICALL Java_io_runtimedetector_probe_NativeProbe_copyTracked(
-	JNIEnv *env, jclass cls, jlong handle, jstring jpath, jint max)
-{
-	struct rd_probe *p = probe_of(handle);
-	const char *path = (*env)->GetStringUTFChars(env, jpath, NULL);
-	struct rd_tracked value, now;
-	__u32 key, next, *keys;
-	__u64 *starts;
-	int old_fd, copied = 0, err;
-
-	if (!path)
-		return -1;
-	old_fd = bpf_obj_get(path);
-	if (old_fd < 0) {
-		err = errno;
-		throw_probe(env, err, "cannot open the pinned tracked map %s: %s", path, strerror(err));
-		(*env)->ReleaseStringUTFChars(env, jpath, path);
-		return -1;
-	}
-	(*env)->ReleaseStringUTFChars(env, jpath, path);
-	keys = calloc(max > 0 ? max : 1, sizeof(*keys));
-	starts = calloc(max > 0 ? max : 1, sizeof(*starts));
-	if (!keys || !starts) {
-		free(keys);
-		free(starts);
-		close(old_fd);
-		throw_probe(env, ENOMEM, "out of memory");
-		return -1;
-	}
-	err = bpf_map_get_next_key(old_fd, NULL, &next);
-	while (!err && copied < max) {
-		key = next;
-		if (!bpf_map_lookup_elem(old_fd, &key, &value)
-		    && !bpf_map_update_elem(p->tracked_fd, &key, &value, BPF_NOEXIST)) {
-			keys[copied] = key;
-			starts[copied++] = value.start_boottime;
-		}
-		err = bpf_map_get_next_key(old_fd, &key, &next);
-	}
-	/*
-	 * Second pass: a copy that the old programs have let go of meanwhile is of a process
-	 * that exited (they delete only on exit), between our read and our insert, where the
-	 * new programs could not delete it: unless the value changed, it is stale.
-	 */
-	for (int i = 0; i < copied; i++) {
-		if (bpf_map_lookup_elem(old_fd, &keys[i], &value) && errno == ENOENT
-		    && !bpf_map_lookup_elem(p->tracked_fd, &keys[i], &now) && now.start_boottime == starts[i])
-			bpf_map_delete_elem(p->tracked_fd, &keys[i]);
-	}
-	free(keys);
-	free(starts);
-	close(old_fd);
-	return copied;
-}
-
-/*
- * (pid, start_boottime) pairs of at most @max tracked processes, flattened: what a
- * restarted engine rebuilds the set of followed processes from.
- */
-JNIEXPORT jlongArray JNICALL Java_io_runtimedetector_probe_NativeProbe_trackedEntries(
-	JNIEnv *env, jclass cls, jlong handle, jint max)
-{
-	struct rd_probe *p = probe_of(handle);
-	struct rd_tracked value;
-	__u32 key, next;
-	jlong *pairs;
-	jlongArray out;
-	jint n = 0;
-	int err;
-
-	pairs = calloc(max > 0 ? 2 * (size_t)max : 2, sizeof(*pairs));
-	if (!pairs) {
-		throw_probe(env, ENOMEM, "out of memory");
-		return NULL;
-	}
-	err = bpf_map_get_next_key(p->tracked_fd, NULL, &next);
-	while (!err && n < max) {
-		key = next;
-		if (!bpf_map_lookup_elem(p->tracked_fd, &key, &value)) {
-			pairs[2 * n] = key;
-			pairs[2 * n + 1] = (jlong)value.start_boottime;
-			n++;
-		}
-		err = bpf_map_get_next_key(p->tracked_fd, &key, &next);
-	}
-	if (err && errno != ENOENT) {
-		err = errno;
-		free(pairs);
-		throw_probe(env, err, "cannot read the tracked map: %s", strerror(err));
-		return NULL;
-	}
-	out = (*env)->NewLongArray(env, 2 * n);
-	if (out)
-		(*env)->SetLongArrayRegion(env, out, 0, 2 * n, pairs);
-	free(pairs);
-	return out;
-}
-
-/* statfs(2)'s f_type of @path, or -1 with errno set when it cannot be asked. */
-JNIEXPORT jlong JNICALL Java_io_runtimedetector_probe_NativeProbe_fsMagic(JNIEnv *env, jclass cls, jstring jpath)
-{
-	const char *path = (*env)->GetStringUTFChars(env, jpath, NULL);
-	struct statfs st;
-	jlong magic;
-
-	if (!path)
-		return -1;
-	magic = statfs(path, &st) ? -1 : (jlong)(unsigned long)st.f_type;
-	if (magic < 0)
-		throw_probe(env, errno, "cannot statfs %s: %s", path, strerror(errno));
-	(*env)->ReleaseStringUTFChars(env, jpath, path);
-	return magic;
-}
-
-/*
- * flock(LOCK_EX|LOCK_NB) on directory @path: one reader per pin directory. The lock
- * belongs to the open file description, so the kernel releases it when the process
- * dies, however. Returns the descriptor to keep, or -1 when someone else holds it.
- */
-JNIEXPORT jint JNICALL Java_io_runtimedetector_probe_NativeProbe_lockDir(JNIEnv *env, jclass cls, jstring jpath)
-{
-	const char *path = (*env)->GetStringUTFChars(env, jpath, NULL);
-	int fd, err;
-
-	if (!path)
-		return -1;
-	/* O_CLOEXEC: a child the JVM starts must not inherit, and so hold, the lock. */
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		err = errno;
-		throw_probe(env, err, "cannot open %s: %s", path, strerror(err));
-	} else if (flock(fd, LOCK_EX | LOCK_NB)) {
-		err = errno;
-		close(fd);
-		fd = -1;
-		if (err != EWOULDBLOCK)
-			throw_probe(env, err, "cannot lock %s: %s", path, strerror(err));
-	}
-	(*env)->ReleaseStringUTFChars(env, jpath, path);
-	return fd;
-}
-
-JNIEXPORT void JNICALL Java_io_runtimedetector_probe_NativeProbe_closeFd(JNIEnv *env, jclass cls, jint fd)
-{
-	if (fd >= 0)
-		close(fd);
-}
-
-/* The value at @key of the pinned map at @path, or null when there is no such pin. */
-JNIEXPORT jbyteArray JNICALL Java_io_runtimedetector_probe_NativeProbe_mapValue(
-	JNIEnv *env, jclass cls, jstring jpath, jint key)
-{
-	const char *path = (*env)->GetStringUTFChars(env, jpath, NULL);
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info), k = key;
-	jbyteArray out = NULL;
-	void *value = NULL;
-	int fd, err = 0;
-
-	if (!path)
-		return NULL;
-	fd = bpf_obj_get(path);
-	if (fd < 0) {
-		err = errno == ENOENT ? 0 : errno;
-		goto done;
-	}
-	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
-		err = errno;
-		goto done;
-	}
-	value = calloc(1, info.value_size);
-	if (!value) {
-		err = ENOMEM;
-		goto done;
-	}
-	if (bpf_map_lookup_elem(fd, &k, value)) {
-		err = errno;
-		goto done;
-	}
-	out = (*env)->NewByteArray(env, info.value_size);
-	if (out)
-		(*env)->SetByteArrayRegion(env, out, 0, info.value_size, value);
-done:
-	if (err)
-		throw_probe(env, err, "cannot read the pinned map %s: %s", path, strerror(err));
-	free(value);
-	if (fd >= 0)
-		close(fd);
-	(*env)->ReleaseStringUTFChars(env, jpath, path);
-	return out;
-}
-
-/* Replaces the value at @key of the pinned map at @path (whose value is as long as @value). */
-JNIEXPORT void JNICALL Java_io_runtimedetector_probe_NativeProbe_setMapValue(
-	JNIEnv *env, jclass cls, jstring jpath, jint key, jbyteArray jvalue)
-{
-	const char *path = (*env)->GetStringUTFChars(env, jpath, NULL);
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info), k = key;
-	jsize n = (*env)->GetArrayLength(env, jvalue);
-	jbyte *value;
-	int fd, err = 0;
-
-	if (!path)
-		return;
-	fd = bpf_obj_get(path);
-	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len)) {
-		err = errno;
-	} else if ((__u32)n != info.value_size) {
-		err = EINVAL;
-	} else {
-		value = (*env)->GetByteArrayElements(env, jvalue, NULL);
-		if (value) {
-			if (bpf_map_update_elem(fd, &k, value, BPF_ANY))
-				err = errno;
-			(*env)->ReleaseByteArrayElements(env, jvalue, value, JNI_ABORT);
-		}
-	}
-	if (err)
-		throw_probe(env, err, "cannot write the pinned map %s (%d bytes): %s", path, (int)n, strerror(err));
-	if (fd >= 0)
-		close(fd);
-	(*env)->ReleaseStringUTFChars(env, jpath, path);
-}
-
-/* Sums of a per-CPU counters map over its CPUs, indexed by enum rd_counter. */
-static int sum_counters(int fd, jlong *sums)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	__u64 *values;
-
-	if (ncpu <= 0)
-		return ncpu;
-	values = calloc(ncpu, sizeof(*values));
-	if (!values)
-		return -ENOMEM;
-	for (__u32 slot = 0; slot < RD_CNT__MAX; slot++) {
-		sums[slot] = 0;
-		if (bpf_map_lookup_elem(fd, &slot, values))
-			continue;
-		for (int c = 0; c < ncpu; c++)
-			sums[slot] += values[c];
-	}
-	free(values);
-	return 0;
-}
-
-/* The counters map pinned at @path, summed; null when there is no such pin. */
-JNIEXPORT jlongArray JNICALL Java_io_runtimedetector_probe_NativeProbe_pinnedCounters(
-	JNIEnv *env, jclass cls, jstring jpath)
-{
-	const char *path = (*env)->GetStringUTFChars(env, jpath, NULL);
-	jlong sums[RD_CNT__MAX] = {};
-	jlongArray out = NULL;
-	int fd, err;
-
-	if (!path)
-		return NULL;
-	fd = bpf_obj_get(path);
-	if (fd < 0) {
-		err = errno;
-		if (err != ENOENT)
-			throw_probe(env, err, "cannot open the pinned counters %s: %s", path, strerror(err));
-	} else if ((err = sum_counters(fd, sums))) {
-		throw_probe(env, -err, "cannot read the pinned counters %s: %s", path, strerror(-err));
-	} else {
-		out = (*env)->NewLongArray(env, RD_CNT__MAX);
-		if (out)
-			(*env)->SetLongArrayRegion(env, out, 0, RD_CNT__MAX, sums);
-	}
-	if (fd >= 0)
-		close(fd);
-	(*env)->ReleaseStringUTFChars(env, jpath, path);
-	return out;
-}
-
-/* The variant AUTO resolves to on this kernel, or @requested itself. */
-JNIEXPORT jint JNICALL Java_io_runtimedetector_probe_NativeProbe_chooseVariant(JNIEnv *env, jclass cls, jint requested)
-{
-	return choose_variant(requested);
-}
-
-/* The BPF object a variant's skeleton embeds: part of what names a generation of pins. */
-JNIEXPORT jbyteArray JNICALL Java_io_runtimedetector_probe_NativeProbe_objectBytes(JNIEnv *env, jclass cls, jint variant)
-{
-	const struct rd_skel_ops *ops = variant == RD_VARIANT_BPF_LOOP ? &rd_bpf_loop_ops : &rd_bounded_ops;
-	size_t size = 0;
-	const void *bytes = ops->elf_bytes(&size);
-	jbyteArray out = (*env)->NewByteArray(env, size);
-
-	if (out)
-		(*env)->SetByteArrayRegion(env, out, 0, size, bytes);
-	return out;
-}

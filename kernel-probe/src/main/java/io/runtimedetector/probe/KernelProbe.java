@@ -327,13 +327,18 @@ public final class KernelProbe implements EventProbe {
         }
         synchronized (this) {
             // Kept for the summary a stopping application prints after the close.
-            long[] c = NativeProbe.counters(handle);
-            if (pins != null) {
-                pins.close(c);
-                c = pins.sinceOpen(c);
+            // Zeros unless taken below: counters() must never read through the freed handle.
+            finalKernelCounters = new long[EventLayout.COUNTERS];
+            try {
+                long[] c = NativeProbe.counters(handle);
+                if (pins != null) {
+                    pins.close(c);
+                    c = pins.sinceOpen(c);
+                }
+                finalKernelCounters = c;
+            } finally {
+                NativeProbe.close(handle);
             }
-            finalKernelCounters = c;
-            NativeProbe.close(handle);
         }
     }
 

@@ -93,7 +93,9 @@ final class NativeProbe {
     /**
      * Waits up to {@code timeoutMillis} for events and copies them into {@code batch}
      * as records of {@code u32 length, u32 reserved, payload padded to 8}. With
-     * adaptive wake-ups, waits only {@code drainMillis} while events keep coming.
+     * adaptive wake-ups, waits only {@code drainMillis} while events keep coming. A batch
+     * comes from one ring ({@link #batchRing}, rings handed over first); unpinned, its
+     * records are committed as they are copied, pinned only by {@link #commit}.
      *
      * @return bytes written
      */

@@ -290,14 +290,23 @@ final class PinnedSession {
         finishHandovers();
     }
 
-    /** Removes the pins of each generation handed over whose ring was read to its end and committed. */
+    /**
+     * Removes the pins of each generation handed over whose ring was read to its end and
+     * committed. A pin that cannot be removed is logged, not thrown: this runs on the reader
+     * thread or in release(), and the next open hands the leftovers over again.
+     */
     private void finishHandovers() {
         for (Retiring r : retiring) {
             if (r.endSeen && !r.done && ledger.outstanding(r.ring) == 0) {
                 NativeProbe.dropRing(handle, r.ring);
-                PinDirectory.remove(r.dir);
                 r.done = true;
-                LOG.info("handed over the pinned programs of {}: read to the end and removed", r.dir);
+                try {
+                    PinDirectory.remove(r.dir);
+                    LOG.info("handed over the pinned programs of {}: read to the end and removed", r.dir);
+                } catch (ProbeException e) {
+                    LOG.warn("handed over the pinned programs of {}, but cannot remove their pins: {}", r.dir,
+                            e.getMessage());
+                }
             }
         }
     }
@@ -309,9 +318,12 @@ final class PinnedSession {
 
     /** Records the final counters and releases the lock; the pins stay. The caller then frees the handle. */
     void close(long[] absolute) {
-        reported(absolute);
-        closed = true;
-        NativeProbe.closeFd(lockFd);
+        try {
+            reported(absolute);
+        } finally {
+            closed = true;
+            NativeProbe.closeFd(lockFd);
+        }
     }
 
     private static byte[] sha256(byte[] bytes) {

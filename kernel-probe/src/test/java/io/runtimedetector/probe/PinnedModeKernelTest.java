@@ -81,11 +81,13 @@ class PinnedModeKernelTest {
                 assertEquals(3 * n + 2, counts.size(), "every FORK, EXEC and EXIT of the gap");
                 assertEquals(Set.of(1), new HashSet<>(counts.values()), "each once");
                 assertEquals(0, second.probe.counters().ringBufferLost());
+                // What a record takes in the ring: its 8-byte header and the payload, rounded up to 8.
                 RecordSizes sizes = second.probe.counters().records();
-                double perProcess = sizes.averageExecBytes() + 2 * (sizes.averageExitBytes() + 8) + 8;
-                System.out.printf("pinned resume: open took %d us; %d bytes waited; EXEC %.0f B, EXIT %.0f B: about"
-                        + " %.0f processes (FORK+EXEC+EXIT) per MiB of ring%n", openMicros, state.pendingBytes(),
-                        sizes.averageExecBytes(), sizes.averageExitBytes(), (1 << 20) / perProcess);
+                double exec = Math.ceil((sizes.averageExecBytes() + 8) / 8) * 8;
+                double exit = Math.ceil((sizes.averageExitBytes() + 8) / 8) * 8;
+                System.out.printf("pinned resume: open took %d us; %d bytes waited; in the ring EXEC %.0f B, FORK and"
+                        + " EXIT %.0f B: %.0f EXEC records or %.0f processes (FORK+EXEC+EXIT) per MiB%n", openMicros,
+                        state.pendingBytes(), exec, exit, (1 << 20) / exec, (1 << 20) / (exec + 2 * exit));
             }
             // Every batch was released: the next reader finds nothing of them left.
             try (PinnedHarness third = new PinnedHarness(config, true)) {
@@ -147,8 +149,8 @@ class PinnedModeKernelTest {
     @Test
     void dropsWhileNoReaderRanAreReportedOnceByTheNext() throws Exception {
         try (BpfFs fs = new BpfFs()) {
-            // 64 KiB hold about a hundred processes; the gap has four times as many.
-            ProbeConfig config = config(fs.pins, "RDPO_").ringBufferBytes(64 << 10).build();
+            // 16 KiB hold about 45 processes (FORK, EXEC and EXIT: about 350 bytes); the gap has three times as many.
+            ProbeConfig config = config(fs.pins, "RDPO_").ringBufferBytes(16 << 10).build();
             Path generation;
             try (PinnedHarness first = new PinnedHarness(config, true)) {
                 generation = first.probe.pinState().directory().orElseThrow();
@@ -156,7 +158,7 @@ class PinnedModeKernelTest {
             long before = lost(generation);
             assertEquals(before, PinDirectory.meta(generation).orElseThrow().reportedLost(),
                     "the closing reader recorded what it had reported");
-            int n = 400;
+            int n = 150;
             Process shell = loop(n, "RDPO_ID");
             long after = lost(generation);
             assertTrue(after > before, "the ring overflowed while no one read: " + before + " -> " + after);
@@ -179,14 +181,17 @@ class PinnedModeKernelTest {
             ProbeConfig b = config(fs.pins, "RDPH_").reportedEnvKeys(List.of("RDPH_ID")).build();
             int n = KernelTestSupport.volume(200);
             Process waiter = null;
+            long waiterStart;
             Path generationA;
             try {
                 try (PinnedHarness h = new PinnedHarness(a, true)) {
                     // Lives across the switch: it exits only when its stdin closes.
                     Process w = TestProcesses.start(Map.of("RDPH_ID", "waiter"), "/bin/sh", "-c", "read x");
                     waiter = w;
-                    assertEquals(1, PinnedHarness.distinct(h.awaitDistinct(
-                            e -> e.type() == RawEventType.EXEC && e.pid() == w.pid(), 1, WAIT)));
+                    List<RawEvent> exec = h.awaitDistinct(e -> e.type() == RawEventType.EXEC && e.pid() == w.pid(), 1,
+                            WAIT);
+                    assertEquals(1, PinnedHarness.distinct(exec));
+                    waiterStart = exec.get(0).startBootTimeNs();
                     generationA = h.probe.pinState().directory().orElseThrow();
                 }
                 Set<Integer> programsA = BpfFs.linkedPrograms(generationA);
@@ -201,6 +206,8 @@ class PinnedModeKernelTest {
                     BpfPrograms.awaitUnloaded(programsA, "after the handover");
                     Process switching = during.get(KernelTestSupport.patience(WAIT).toMillis(), TimeUnit.MILLISECONDS);
                     // Only the new programs are attached now: the waiter's EXIT needs the tracked map taken over.
+                    assertEquals(waiterStart, h.probe.trackedEntries().get((int) waiter.pid()),
+                            "the new tracked map follows what the old one did");
                     waiter.getOutputStream().close();
                     waiter.waitFor();
                     long waiterPid = waiter.pid();
@@ -278,9 +285,9 @@ class PinnedModeKernelTest {
     @Test
     void unreleasedBatchesOccupyTheRingAndTheKernelCountsWhatItDrops() throws Exception {
         try (BpfFs fs = new BpfFs();
-                PinnedHarness h = new PinnedHarness(config(fs.pins, "RDPQ_").ringBufferBytes(64 << 10).build(),
+                PinnedHarness h = new PinnedHarness(config(fs.pins, "RDPQ_").ringBufferBytes(16 << 10).build(),
                         false)) {
-            int n = 400;
+            int n = 150;
             Process shell = loop(n, "RDPQ_ID");
             long lost = 0;
             long deadline = System.nanoTime() + KernelTestSupport.patience(WAIT).toNanos();
@@ -338,6 +345,7 @@ class PinnedModeKernelTest {
                 assertTrue(state.idleSkippedWhileUnread() >= 3L * n, "each FORK, EXEC and EXIT was skipped: " + state);
                 assertEquals(0, state.pendingBytes(), "nothing was recorded");
                 assertTrue(state.unreadFor().compareTo(Duration.ofSeconds(1)) > 0, state.toString());
+                assertEquals(0, next.probe.counters().idleSkipped(), "counted before it opened, so not as its own");
                 Process back = loop(20, "RDPB_ID");
                 assertEquals(3L * 20 + 2, PinnedHarness.distinct(next.awaitDistinct(of(back), 3L * 20 + 2, WAIT)));
                 assertEquals(List.of(), next.events(of(forgotten)));
