@@ -47,6 +47,14 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
 
     /** How often the kernel's loss counter is checked. */
     static final Duration LOSS_CHECK_INTERVAL = Duration.ofSeconds(5);
+    /**
+     * Past the probe's opening by this much, a raw event is surely not from the ring's
+     * backlog: the ring is in the order its records were reserved, and timestamps taken
+     * on different CPUs just before differ by far less than this.
+     */
+    static final Duration BACKLOG_MARGIN = Duration.ofSeconds(1);
+    /** The longest an ended process taken over at start waits for its EXIT when no later event shows the backlog read. */
+    static final Duration BACKLOG_DEADLINE = Duration.ofMinutes(5);
 
     private final EngineContext ctx;
     private final AtomicInteger liveGauge;
@@ -77,6 +85,10 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
     private List<ProcessKey> suspects = List.of();
     private boolean stopping;
     private Throwable failure;
+    /** Ended processes taken over at start whose EXIT the ring's backlog still owes. */
+    private List<ProcessKey> awaitingBacklog = List.of();
+    /** CLOCK_MONOTONIC ns: a raw event from later than this shows the backlog has been read. */
+    private long backlogEndNs;
 
     private ProcessSupervisor(ActorContext<SupervisorCommand> context, EngineContext ctx, AtomicInteger liveGauge) {
         super(context);
@@ -113,6 +125,8 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
                 .onMessage(SupervisorCommand.StreamInit.class, init -> ack(init.ackTo()))
                 .onMessage(SupervisorCommand.RawBatch.class, this::onBatch)
                 .onMessage(SupervisorCommand.Adopt.class, this::onAdopt)
+                .onMessage(SupervisorCommand.Restore.class, this::onRestore)
+                .onMessageEquals(SupervisorCommand.BacklogDeadline.INSTANCE, this::onBacklogDeadline)
                 .onMessage(SupervisorCommand.Barrier.class, this::onBarrier)
                 .onMessage(SupervisorCommand.Finished.class, this::onFinished)
                 .onMessage(SupervisorCommand.Idle.class, this::onIdle)
@@ -137,9 +151,83 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
                 ctx.counters().raw(e.type());
                 route(e);
             }
+            if (!awaitingBacklog.isEmpty() && pastBacklog(batch.events())) {
+                expireBacklog("the ring's backlog has been read");
+            }
             liveGauge.set(routes.size());
         }
+        // Whatever the batch made come out is in the output now: it may go once the sinks have it.
+        ctx.releases().handled(batch.events());
         return ack(batch.ackTo());
+    }
+
+    /**
+     * Routes the processes taken over from the previous detector, before any raw event:
+     * an EXIT from the ring's backlog then finds its process. The running ones are
+     * followed again as reported; the ended ones wait for their EXIT, until the backlog has
+     * been read or, at the latest, {@link #BACKLOG_DEADLINE}.
+     */
+    private Behavior<SupervisorCommand> onRestore(SupervisorCommand.Restore restore) {
+        List<ProcessKey> ended = new ArrayList<>();
+        for (Restored r : restore.processes()) {
+            ProcessKey key = r.key();
+            if (current(key.pid(), key.startBootTimeNs()) != null) {
+                continue;
+            }
+            ProcessLifecycle lifecycle = new ProcessLifecycle(ctx.rules(), ResidentHost.DETACHED, key.pid(),
+                    key.startBootTimeNs());
+            routes.put(key.pid(), key.startBootTimeNs(), lifecycle);
+            if (r.running()) {
+                runResident(key.pid(), lifecycle, l -> l.startResumed(r.image(), r.requested(), r.recheck()), r);
+            } else {
+                runResident(key.pid(), lifecycle, l -> l.startEnded(r.image(), r.execReported()), r);
+                ended.add(key);
+            }
+        }
+        if (!ended.isEmpty()) {
+            awaitingBacklog = ended;
+            backlogEndNs = restore.openedAtNs() + BACKLOG_MARGIN.toNanos();
+            getContext().scheduleOnce(BACKLOG_DEADLINE, getContext().getSelf(),
+                    SupervisorCommand.BacklogDeadline.INSTANCE);
+        }
+        liveGauge.set(routes.size());
+        return this;
+    }
+
+    /** Whether a raw event of the batch is from after the backlog (0: a synthetic event without a time). */
+    private boolean pastBacklog(List<RawEvent> batch) {
+        for (RawEvent e : batch) {
+            if (e.ktimeNs() != 0 && e.ktimeNs() - backlogEndNs >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Behavior<SupervisorCommand> onBacklogDeadline() {
+        if (!stopping && !awaitingBacklog.isEmpty()) {
+            expireBacklog(BACKLOG_DEADLINE.toMinutes() + " min have passed");
+        }
+        return this;
+    }
+
+    /** The EXITs ended processes taken over at start were waiting for will not come: they are lost, and counted so. */
+    private void expireBacklog(String why) {
+        int expired = 0;
+        for (ProcessKey key : awaitingBacklog) {
+            Object route = routes.get(key.pid());
+            if (route != null && routes.start(key.pid()) == key.startBootTimeNs()) {
+                routes.remove(key.pid());
+                deliver(key.pid(), route, ProcessCommand.Superseded.INSTANCE);
+                expired++;
+            }
+        }
+        awaitingBacklog = List.of();
+        if (expired > 0) {
+            getContext().getLog().warn("{} processes taken over at start ended while no detector ran and their EXIT"
+                    + " never came ({}); counted as lost exits", expired, why);
+        }
+        liveGauge.set(routes.size());
     }
 
     private void route(RawEvent e) {

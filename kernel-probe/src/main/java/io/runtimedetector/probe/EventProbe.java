@@ -1,6 +1,7 @@
 package io.runtimedetector.probe;
 
 import java.util.List;
+import java.util.Map;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Source;
 
@@ -34,6 +35,23 @@ public interface EventProbe extends AutoCloseable {
     /** Which build of the kernel programs runs, for logs and metrics; a probe without a kernel says so. */
     default String programVariant() {
         return "none";
+    }
+
+    /**
+     * The batch's events have reached the sinks' buffers. In pinned mode the kernel probe
+     * advances the ring's consumer position past it only now, so that a crash redelivers
+     * what had not got that far. Batches are released in the order {@link #events()}
+     * delivered them. The default does nothing.
+     */
+    default void release(List<RawEvent> batch) {
+    }
+
+    /**
+     * Processes the kernel already follows when the probe opens (pinned mode: the
+     * predecessor's), pid &rarr; start_boottime ns. The default: none.
+     */
+    default Map<Integer, Long> trackedProcesses() {
+        return Map.of();
     }
 
     /** Detaches everything and frees native memory; idempotent. Completes {@link #events()}. */
