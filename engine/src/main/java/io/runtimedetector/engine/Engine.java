@@ -129,7 +129,15 @@ final class Engine {
         if (tracked.isEmpty() && fromFile.isEmpty()) {
             return;
         }
-        Takeover takeover = Takeover.plan(tracked, fromFile, proc, clock.now());
+        Takeover takeover;
+        try {
+            takeover = Takeover.plan(tracked, fromFile, proc, clock.now());
+        } catch (RuntimeException e) {
+            // A bug here must not keep the detector from starting: the scan still finds what runs.
+            counters.internalError();
+            log.error("cannot take over the previous detector's processes; starting without them", e);
+            return;
+        }
         supervisor.tell(new SupervisorCommand.Restore(takeover.restored(), openedAtNs));
         takeover.adopted().forEach(supervisor::tell);
         for (int i = takeover.resumed(); i > 0; i--) {

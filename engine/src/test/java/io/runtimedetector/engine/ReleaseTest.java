@@ -16,7 +16,12 @@ import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletableFuture;
+import io.runtimedetector.sinks.EventSinks;
 import org.apache.pekko.Done;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.testkit.TestSubscriber;
+import org.apache.pekko.stream.testkit.javadsl.TestSink;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -108,6 +113,31 @@ class ReleaseTest extends SyntheticTestBase {
         } finally {
             sink.open();
         }
+    }
+
+    @Test
+    void aPekkoSinkWithoutDemandHoldsBackTheReleasesUntilItAsks() throws Exception {
+        CompletableFuture<TestSubscriber.Probe<ProcessEvent>> subscriber = new CompletableFuture<>();
+        Sink<ProcessEvent, TestSubscriber.Probe<ProcessEvent>> slow = TestSink.<ProcessEvent>create(kit.system())
+                .mapMaterializedValue(probe -> {
+                    subscriber.complete(probe);
+                    return probe;
+                });
+        SyntheticDetector d = start(withSink(EventSinks.fromPekko("slow", slow), OverflowPolicy.BACKPRESSURE));
+        TestSubscriber.Probe<ProcessEvent> downstream = subscriber.get(5, TimeUnit.SECONDS);
+        List<List<RawEvent>> sent = new ArrayList<>();
+        for (int pid = 1400; pid < 1440; pid++) {
+            sent.add(execBatch(pid));
+        }
+        sent.forEach(d::send);
+        d.awaitMetrics("every batch handled", m -> m.emitted(io.runtimedetector.event.EventType.EXEC) == sent.size());
+
+        // Nothing asked for: the sink's buffers fill up, and the batches behind them stay unreleased.
+        assertTrue(d.probe.releasedCount() < sent.size(), "released " + d.probe.releasedCount());
+        downstream.request(sent.size());
+        downstream.expectNextN(sent.size());
+        SyntheticDetector.await("every release", () -> d.probe.releasedCount() == sent.size());
+        assertSameBatches(sent, d.probe.released());
     }
 
     @Test

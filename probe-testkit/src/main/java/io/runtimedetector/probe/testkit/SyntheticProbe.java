@@ -148,10 +148,11 @@ public final class SyntheticProbe implements EventProbe {
      */
     @Override
     public void release(List<RawEvent> batch) {
-        releaseCount.incrementAndGet();
+        // Listed before counted: whoever sees the count sees the batch in the list too.
         if (recording) {
             released.add(batch);
         }
+        releaseCount.incrementAndGet();
     }
 
     /** Every batch released so far, in release order (recording only): the same lists {@link #send} took. */
