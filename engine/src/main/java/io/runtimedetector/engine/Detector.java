@@ -164,6 +164,8 @@ public final class Detector implements AutoCloseable {
         if (state != State.CREATED) {
             throw new IllegalStateException("a detector starts once; this one is " + state.name().toLowerCase());
         }
+        // Taken first: whatever the kernel recorded before this is a pinned ring's backlog.
+        long openingNs = System.nanoTime();
         EventProbe opened;
         try {
             opened = probes.open(options.probeConfig());
@@ -177,7 +179,7 @@ public final class Detector implements AutoCloseable {
         List<Integer> requested = new ArrayList<>(requestedBeforeStart);
         requestedBeforeStart.clear();
         return engine.start(system, opened, outputQueue, requested, "runtime-detector-" + INSTANCES.incrementAndGet(),
-                sinkRunner == null ? null : sinkProgress(sinkRunner.progress()));
+                sinkRunner == null ? null : sinkProgress(sinkRunner.progress()), openingNs);
     }
 
     /** The batches' releases wait for every sink of the options; consumers of events() are not waited for. */

@@ -67,10 +67,12 @@ final class Engine {
      * @param requested processes to follow on request from the start
      * @param consumers how far the sinks have got, for {@link EventProbe#release}; null: no sinks, a
      *                  batch goes once its events are in the output
+     * @param openingNs CLOCK_MONOTONIC just before the probe was opened: what the kernel recorded
+     *                  earlier is a pinned ring's backlog
      * @return completes once the scan's processes are known to the supervisor
      */
     CompletionStage<Done> start(ActorSystem<?> system, EventProbe probe, BoundedSourceQueue<ProcessEvent> output,
-            List<Integer> requested, String name, Releases.Progress consumers) {
+            List<Integer> requested, String name, Releases.Progress consumers, long openingNs) {
         ProcReader proc = new ProcReader(options.procfs(),
                 new EnvSelector(new HashSet<>(options.reportedEnvKeys()), options.envPrefix()), counters);
         EngineClock clock = EngineClock.fromProc(proc, Clock.systemUTC());
@@ -86,7 +88,7 @@ final class Engine {
         releases = release;
         EngineContext ctx = context(options, proc, clock, probe, out, counters, procExecutor, containers, saved,
                 release);
-        ActorRef<SupervisorCommand> supervisor = system.systemActorOf(ProcessSupervisor.create(ctx, liveProcesses),
+        ActorRef<SupervisorCommand> supervisor = system.systemActorOf(ProcessSupervisor.create(ctx, liveProcesses, openingNs),
                 name, ProcessSupervisor.engineDispatcher(system));
         // Told before the raw events run: an EXIT from the ring's backlog must find its process.
         takeOver(probe, proc, clock, supervisor);
@@ -116,7 +118,6 @@ final class Engine {
      * file. Read here, on the caller's thread, once: a few /proc reads per process.
      */
     private void takeOver(EventProbe probe, ProcReader proc, EngineClock clock, ActorRef<SupervisorCommand> supervisor) {
-        long openedAtNs = System.nanoTime();
         Map<Integer, Long> tracked;
         try {
             tracked = probe.trackedProcesses();
@@ -138,19 +139,15 @@ final class Engine {
             log.error("cannot take over the previous detector's processes; starting without them", e);
             return;
         }
-        supervisor.tell(new SupervisorCommand.Restore(takeover.restored(), openedAtNs));
+        supervisor.tell(new SupervisorCommand.Restore(takeover.restored()));
         takeover.adopted().forEach(supervisor::tell);
         for (int i = takeover.resumed(); i > 0; i--) {
             counters.resumed();
         }
         log.info("taking over from the previous detector: {} processes in the kernel's tracked set, {} in the state"
-                + " file; {} still running, {} ended (their EXIT is due from the ring), {} ended unseen",
+                + " file; {} still running, {} ended (their EXIT is due from the ring's backlog, if it kept one)",
                 tracked.size(), fromFile.size(), takeover.resumed(),
-                takeover.restored().size() - takeover.restored().stream().filter(Restored::running).count(),
-                takeover.lost());
-        for (int i = takeover.lost(); i > 0; i--) {
-            counters.lostExit();
-        }
+                takeover.restored().size() - takeover.restored().stream().filter(Restored::running).count());
     }
 
     /** The sinks took more events: batches whose events they all have may be released. */

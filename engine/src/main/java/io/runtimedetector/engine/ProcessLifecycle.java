@@ -262,7 +262,7 @@ final class ProcessLifecycle {
      * only its EXIT, from the ring's backlog, is still to come. With the image the state
      * file kept, its EXIT describes that (and, when its EXEC had not gone out yet, the EXEC
      * goes out with it if it lived the minimum duration); without one, the EXIT says the
-     * image is unknown.
+     * image is unknown (and is reported if it lived the minimum duration).
      */
     void startEnded(ProcessInfo saved, boolean execReported) {
         if (saved == null) {
@@ -547,6 +547,12 @@ final class ProcessLifecycle {
 
     private void onExit(RawEvent e) {
         Instant at = rules.clock().eventTime(e.ktimeNs());
+        if (carried == Carried.UNKNOWN && Duration.between(image.startTime(), at).compareTo(rules.minDuration()) < 0) {
+            // Nobody knows whether it was reported; one that lived less than the minimum duration was not.
+            rules.counters().filtered(FilterReason.MIN_DURATION);
+            finish();
+            return;
+        }
         if (phase == Phase.PENDING && livedMinDuration(at)) {
             // It did live long enough: its timer, due on the scheduler's next tick, is late.
             release();

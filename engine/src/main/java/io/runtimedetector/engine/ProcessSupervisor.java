@@ -2,6 +2,7 @@ package io.runtimedetector.engine;
 
 import io.runtimedetector.FilterReason;
 import io.runtimedetector.probe.RawEvent;
+import io.runtimedetector.probe.RawEventType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,10 +90,14 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
     private List<ProcessKey> awaitingBacklog = List.of();
     /** CLOCK_MONOTONIC ns: a raw event from later than this shows the backlog has been read. */
     private long backlogEndNs;
+    /** CLOCK_MONOTONIC ns when the detector began to open its probe: what the kernel recorded before is backlog. */
+    private final long openingNs;
 
-    private ProcessSupervisor(ActorContext<SupervisorCommand> context, EngineContext ctx, AtomicInteger liveGauge) {
+    private ProcessSupervisor(ActorContext<SupervisorCommand> context, EngineContext ctx, AtomicInteger liveGauge,
+            long openingNs) {
         super(context);
         this.ctx = ctx;
+        this.openingNs = openingNs;
         this.liveGauge = liveGauge;
         // One behaviour for every child too: it holds nothing of any process.
         Behavior<ProcessCommand> child = ProcessActor.behavior(new ProcessActor.Shared(ctx, context.getSelf()));
@@ -110,12 +115,26 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
         return create(ctx, liveGauge, LOSS_CHECK_INTERVAL);
     }
 
+    /**
+     * @param openingNs CLOCK_MONOTONIC when the detector began to open its probe: an EXIT the
+     *                  kernel recorded before is from the ring's backlog
+     */
+    static Behavior<SupervisorCommand> create(EngineContext ctx, AtomicInteger liveGauge, long openingNs) {
+        return create(ctx, liveGauge, LOSS_CHECK_INTERVAL, openingNs);
+    }
+
     /** @param lossCheckInterval how often to look for events the kernel lost */
     static Behavior<SupervisorCommand> create(EngineContext ctx, AtomicInteger liveGauge,
             Duration lossCheckInterval) {
+        // Created now: nothing the kernel records from here on can be from before.
+        return create(ctx, liveGauge, lossCheckInterval, System.nanoTime());
+    }
+
+    private static Behavior<SupervisorCommand> create(EngineContext ctx, AtomicInteger liveGauge,
+            Duration lossCheckInterval, long openingNs) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
             timers.startTimerAtFixedRate(SupervisorCommand.CheckLosses.INSTANCE, lossCheckInterval);
-            return new ProcessSupervisor(context, ctx, liveGauge);
+            return new ProcessSupervisor(context, ctx, liveGauge, openingNs);
         }));
     }
 
@@ -162,6 +181,22 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
     }
 
     /**
+     * The EXIT of a process nobody here knew, recorded before this detector began to open
+     * its probe: from the ring's backlog (pinned mode; a fresh ring holds nothing that
+     * old). The kernel sends an EXIT only for a process it followed, so a previous detector
+     * followed it; it ended while none ran, and the kernel forgot it at its exit. Reported
+     * with what is known (its identity, status and lifetime) if it lived the minimum duration.
+     */
+    private void onBacklogExit(RawEvent e) {
+        ProcessLifecycle lifecycle = new ProcessLifecycle(ctx.rules(), ResidentHost.DETACHED, e.pid(),
+                e.startBootTimeNs());
+        runResident(e.pid(), lifecycle, l -> {
+            l.startEnded(null, false);
+            l.onRaw(e);
+        }, e);
+    }
+
+    /**
      * Routes the processes taken over from the previous detector, before any raw event:
      * an EXIT from the ring's backlog then finds its process. The running ones are
      * followed again as reported; the ended ones wait for their EXIT, until the backlog has
@@ -186,7 +221,7 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
         }
         if (!ended.isEmpty()) {
             awaitingBacklog = ended;
-            backlogEndNs = restore.openedAtNs() + BACKLOG_MARGIN.toNanos();
+            backlogEndNs = openingNs + BACKLOG_MARGIN.toNanos();
             getContext().scheduleOnce(BACKLOG_DEADLINE, getContext().getSelf(),
                     SupervisorCommand.BacklogDeadline.INSTANCE);
         }
@@ -273,9 +308,13 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
         deliver(e.ppid(), parent, new ProcessCommand.Forked(child));
     }
 
-    /** FILE_OPEN and EXIT: only for a process a child follows. */
+    /** FILE_OPEN and EXIT: only for a process a child follows, or an EXIT from the ring's backlog. */
     private void onOther(RawEvent e) {
         Object known = current(e.pid(), e.startBootTimeNs());
+        if (known == null && e.type() == RawEventType.EXIT && e.ktimeNs() != 0 && e.ktimeNs() - openingNs < 0) {
+            onBacklogExit(e);
+            return;
+        }
         if (known == null) {
             ctx.counters().filtered(FilterReason.UNKNOWN_PID);
             return;

@@ -34,13 +34,8 @@ sealed interface SupervisorCommand {
             implements SupervisorCommand {
     }
 
-    /**
-     * Processes taken over from the previous detector, routed before the first raw event.
-     *
-     * @param openedAtNs CLOCK_MONOTONIC when the probe had opened: raw events from before are the
-     *                   ring's backlog
-     */
-    record Restore(List<Restored> processes, long openedAtNs) implements SupervisorCommand {
+    /** Processes taken over from the previous detector, routed before the first raw event. */
+    record Restore(List<Restored> processes) implements SupervisorCommand {
     }
 
     /** Ended processes taken over at start have waited long enough for their EXIT. */

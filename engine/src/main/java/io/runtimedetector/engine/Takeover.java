@@ -16,16 +16,19 @@ import java.util.Map;
  * <li>still running, its EXEC not reported (no state file: the previous detector crashed,
  *     or it had not lived the minimum duration): adopted as the scan adopts, so its EXEC
  *     comes (again, after a crash: at least once);
- * <li>ended, and the kernel followed it: its EXIT is in the ring's backlog, and is
- *     reported with the image the file kept, or as of an unknown image;
- * <li>ended, and the kernel did not follow it (no pinned mode): its EXIT is lost, counted.
+ * <li>ended: its EXIT is due from the ring's backlog (pinned mode; the kernel forgets a
+ *     process at its exit, so it is mostly not in the tracked set any more), and is
+ *     reported with the image the file kept, or as of an unknown image. Without a pinned
+ *     ring it never comes: the supervisor forgets it once the backlog is shown read, and
+ *     counts it as a lost exit.
  * </ul>
+ * An EXIT in the backlog of a process in neither (the previous detector crashed) is the
+ * supervisor's to report, as of an unknown image.
  *
  * @param restored processes the supervisor routes before anything else
  * @param adopted  processes to adopt as the scan does
- * @param lost     ended processes whose EXIT no kernel kept
  */
-record Takeover(List<Restored> restored, List<SupervisorCommand.Adopt> adopted, int lost) {
+record Takeover(List<Restored> restored, List<SupervisorCommand.Adopt> adopted) {
 
     /** Reads /proc for each process: a blocking call, made once at start. */
     static Takeover plan(Map<Integer, Long> tracked, List<SavedProcess> saved, ProcReader proc, Instant now) {
@@ -39,36 +42,27 @@ record Takeover(List<Restored> restored, List<SupervisorCommand.Adopt> adopted, 
         }
         List<Restored> restored = new ArrayList<>();
         List<SupervisorCommand.Adopt> adopted = new ArrayList<>();
-        int lost = 0;
         for (Map.Entry<Integer, Long> t : tracked.entrySet()) {
             ProcessKey key = new ProcessKey(t.getKey(), t.getValue());
-            SavedProcess s = byPid.remove(t.getKey());
-            lost += decide(key, s, true, proc, now, restored, adopted);
+            decide(key, byPid.remove(t.getKey()), true, proc, now, restored, adopted);
         }
         for (SavedProcess s : byPid.values()) {
-            lost += decide(s.key(), s, false, proc, now, restored, adopted);
+            decide(s.key(), s, false, proc, now, restored, adopted);
         }
-        return new Takeover(List.copyOf(restored), List.copyOf(adopted), lost);
+        return new Takeover(List.copyOf(restored), List.copyOf(adopted));
     }
 
-    /** @return 1 when the process' EXIT is lost, else 0 */
-    private static int decide(ProcessKey key, SavedProcess s, boolean kernelFollows, ProcReader proc, Instant now,
+    private static void decide(ProcessKey key, SavedProcess s, boolean kernelFollows, ProcReader proc, Instant now,
             List<Restored> restored, List<SupervisorCommand.Adopt> adopted) {
         boolean requested = s != null && s.requested();
-        if (proc.isAlive(key)) {
-            if (s != null && s.execReported()) {
-                restored.add(new Restored(key, s.image(), true, requested, true, !kernelFollows));
-            } else {
-                adopted.add(new SupervisorCommand.Adopt(key, proc.read(key), now, requested));
-            }
-            return 0;
-        }
-        if (kernelFollows) {
+        if (!proc.isAlive(key)) {
             restored.add(new Restored(key, s == null ? null : s.image(), s != null && s.execReported(), requested,
                     false, false));
-            return 0;
+        } else if (s != null && s.execReported()) {
+            restored.add(new Restored(key, s.image(), true, requested, true, !kernelFollows));
+        } else {
+            adopted.add(new SupervisorCommand.Adopt(key, proc.read(key), now, requested));
         }
-        return 1;
     }
 
     int resumed() {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.runtimedetector.DetectorMetrics;
+import io.runtimedetector.FilterReason;
 import io.runtimedetector.event.EventType;
 import io.runtimedetector.event.ProcessEvent;
 import java.nio.file.Files;
@@ -56,8 +57,8 @@ class RestartTest extends SyntheticTestBase {
 
         procfs.remove(200); // a ends while no detector runs
         SyntheticDetector second = created(options().stateDir(state));
-        second.probe.trackingAtOpen(Map.of(200, a.startBootTimeNs(), 201, b.startBootTimeNs(),
-                202, c.startBootTimeNs()));
+        // The kernel forgot a at its exit: it follows b and c only.
+        second.probe.trackingAtOpen(Map.of(201, b.startBootTimeNs(), 202, c.startBootTimeNs()));
         second.detector.start().toCompletableFuture().join();
         assertFalse(Files.exists(state.resolve(StateFile.NAME)), "read once: a crash after this start must not reuse it");
 
@@ -88,8 +89,8 @@ class RestartTest extends SyntheticTestBase {
         c.in(procfs).exe("/usr/bin/c").cmdline("c", "--serve").create();
         // No state file: the first detector crashed. The kernel kept following its processes.
         SyntheticDetector second = created(options().stateDir(state));
-        second.probe.trackingAtOpen(Map.of(200, a.startBootTimeNs(), 201, b.startBootTimeNs(),
-                202, c.startBootTimeNs()));
+        // The kernel forgot a at its exit: it follows b and c only.
+        second.probe.trackingAtOpen(Map.of(201, b.startBootTimeNs(), 202, c.startBootTimeNs()));
         second.detector.start().toCompletableFuture().join();
 
         second.send(List.of(
@@ -118,6 +119,30 @@ class RestartTest extends SyntheticTestBase {
     }
 
     @Test
+    void anExitFromTheBacklogOfAProcessNobodyKnewIsReportedOnlyIfItLivedTheMinimumDuration() {
+        SyntheticDetector d = start(options().minDuration(Duration.ofSeconds(1)));
+        SimProcess brief = SimProcess.of(500, 10.5);
+        SimProcess longer = SimProcess.of(501, 12.0);
+        d.send(List.of(at(brief.exit(), secondsAgo(10)), at(longer.exit(), secondsAgo(10))));
+
+        ProcessEvent exit = d.next(EventType.EXIT, 501);
+        assertFalse(exit.process().imageKnown());
+        DetectorMetrics m = d.awaitMetrics("the brief one dropped", x -> x.filtered(FilterReason.MIN_DURATION) == 1);
+        assertEquals(1, m.restarts().exitsImageUnknown());
+        d.expectNothing(QUIET);
+    }
+
+    @Test
+    void anExitRecordedAfterTheDetectorOpenedItsProbeIsNoBacklog() {
+        SyntheticDetector d = start(options());
+        SimProcess unknown = SimProcess.of(502, 10.0);
+        d.send(at(unknown.exit(), System.nanoTime()));
+
+        d.awaitMetrics("the unknown pid", m -> m.filtered(FilterReason.UNKNOWN_PID) == 1);
+        d.expectNothing(QUIET);
+    }
+
+    @Test
     void anEndedProcessWhoseExitNeverComesIsForgottenOnceTheBacklogHasBeenRead() {
         SyntheticDetector d = created(options());
         d.probe.trackingAtOpen(Map.of(200, a.startBootTimeNs()));
@@ -129,7 +154,9 @@ class RestartTest extends SyntheticTestBase {
         d.send(at(later.exit(), System.nanoTime() + Duration.ofSeconds(2).toNanos()));
         DetectorMetrics m = d.awaitMetrics("a forgotten", x -> x.liveProcesses() == 0);
         assertEquals(1, m.lostExits());
-        d.send(at(a.exit(), secondsAgo(1)));
+        // Had it still come, in ring order it would be after that event, and from a process no longer followed.
+        d.send(at(a.exit(), System.nanoTime()));
+        d.awaitMetrics("the unknown pid", x -> x.filtered(FilterReason.UNKNOWN_PID) == 2);
         d.expectNothing(QUIET);
     }
 
