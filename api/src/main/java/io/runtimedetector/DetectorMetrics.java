@@ -38,6 +38,7 @@ import java.util.stream.Collectors;
  * @param execRecordBytes   average size of an EXEC record out of the ring buffer
  * @param exitRecordBytes   average size of an EXIT record out of the ring buffer
  * @param containers        attribution of processes to containers and pods
+ * @param restarts          what was taken over from the previous detector
  */
 public record DetectorMetrics(
         Map<EventType, Long> rawEvents,
@@ -67,7 +68,23 @@ public record DetectorMetrics(
         String programVariant,
         double execRecordBytes,
         double exitRecordBytes,
-        ContainerMetrics containers) {
+        ContainerMetrics containers,
+        RestartMetrics restarts) {
+
+    /** Metrics of a detector that took nothing over from a previous one. */
+    public DetectorMetrics(Map<EventType, Long> rawEvents, Map<EventType, Long> emitted,
+            Map<FilterReason, Long> filtered, long kernelLost, long trackOverflows, long decodeErrors,
+            long procReadErrors, long envUnreadable, long pendingDropped, long outputDropped, long sinkDropped,
+            long lostExits, int liveProcesses, long execProcReads, long procExeReads, long procEnvValueReads,
+            long procEnvPrefixReads, long procCmdlineReads, long procAliveChecks, long internalErrors,
+            int readerQueueCapacity, int readerQueueDepth, int readerQueueHighWater, long readerQueueFullWaits,
+            String programVariant, double execRecordBytes, double exitRecordBytes, ContainerMetrics containers) {
+        this(rawEvents, emitted, filtered, kernelLost, trackOverflows, decodeErrors, procReadErrors, envUnreadable,
+                pendingDropped, outputDropped, sinkDropped, lostExits, liveProcesses, execProcReads, procExeReads,
+                procEnvValueReads, procEnvPrefixReads, procCmdlineReads, procAliveChecks, internalErrors,
+                readerQueueCapacity, readerQueueDepth, readerQueueHighWater, readerQueueFullWaits, programVariant,
+                execRecordBytes, exitRecordBytes, containers, RestartMetrics.NONE);
+    }
 
     /** Metrics without container attribution. */
     public DetectorMetrics(Map<EventType, Long> rawEvents, Map<EventType, Long> emitted,
@@ -86,6 +103,7 @@ public record DetectorMetrics(
 
     public DetectorMetrics {
         containers = containers == null ? ContainerMetrics.NONE : containers;
+        restarts = restarts == null ? RestartMetrics.NONE : restarts;
         rawEvents = Map.copyOf(rawEvents);
         emitted = Map.copyOf(emitted);
         filtered = Map.copyOf(filtered);
@@ -129,7 +147,8 @@ public record DetectorMetrics(
                 + " program=" + (programVariant.isEmpty() ? "-" : programVariant)
                 + String.format(java.util.Locale.ROOT, " record_bytes{exec=%.0f exit=%.0f}", execRecordBytes,
                         exitRecordBytes)
-                + " " + containers.summary();
+                + " " + containers.summary()
+                + " " + restarts.summary();
     }
 
     private static <E extends Enum<E>> String line(Map<E, Long> counts, E[] order) {

@@ -10,7 +10,11 @@ import java.util.Objects;
  * @param pid       pid in the detector's PID namespace (what its /proc shows)
  * @param startBootTimeNs process start in ns since boot; with pid, the process identity
  * @param time      wall-clock time the kernel saw the event (the scan time for processes found at start)
- * @param process   the process image: for EXIT, the one that was reported by its EXEC or FORK
+ * @param process   the process image: for EXIT, the one that was reported by its EXEC or FORK (also
+ *                  by a previous detector, across a restart); on an EXIT whose image the detector never
+ *                  had, {@link ProcessInfo#imageKnown()} is false and only its start is filled in.
+ *                  Events are delivered at least once across a detector restart; a repeated one has the
+ *                  same (pid, startBootTimeNs, type)
  * @param filePath  FILE_OPEN only: the watched path that was opened, else null
  * @param exit      EXIT only, else null
  */

@@ -21,6 +21,11 @@ import java.util.Map;
  * @param startTime    wall-clock start of the process
  * @param container    the container the process runs in; null for a process that is not in one
  *                     (or whose cgroup could not be attributed)
+ * @param imageKnown   false only on the EXIT of a process whose image the detector never had: one a
+ *                     previous detector followed and that ended while no detector ran, when that one
+ *                     left no state behind (it crashed). Then only the identity (pid, start), the exit
+ *                     status and the lifetime are known; every other field is empty or 0. See
+ *                     {@link #unknownImage}
  */
 public record ProcessInfo(
         int ppid,
@@ -32,12 +37,27 @@ public record ProcessInfo(
         List<String> cmdLine,
         Map<String, String> envs,
         Instant startTime,
-        ContainerInfo container) {
+        ContainerInfo container,
+        boolean imageKnown) {
 
-    /** A process outside any container, or not attributed. */
+    /** A known image of a process outside any container, or not attributed. */
     public ProcessInfo(int ppid, int uid, int containerPid, long cgroupId, String exePath, String exeLink,
             List<String> cmdLine, Map<String, String> envs, Instant startTime) {
         this(ppid, uid, containerPid, cgroupId, exePath, exeLink, cmdLine, envs, startTime, null);
+    }
+
+    /** A known image. */
+    public ProcessInfo(int ppid, int uid, int containerPid, long cgroupId, String exePath, String exeLink,
+            List<String> cmdLine, Map<String, String> envs, Instant startTime, ContainerInfo container) {
+        this(ppid, uid, containerPid, cgroupId, exePath, exeLink, cmdLine, envs, startTime, container, true);
+    }
+
+    /**
+     * What an EXIT carries when the detector never had the process' image: its start only.
+     * ppid 0, uid -1 and empty paths, as for any field that could not be read.
+     */
+    public static ProcessInfo unknownImage(Instant startTime) {
+        return new ProcessInfo(0, -1, 0, 0, "", "", List.of(), Map.of(), startTime, null, false);
     }
 
     public ProcessInfo {
@@ -51,6 +71,6 @@ public record ProcessInfo(
     /** The same image in another container (or none); used to add the runtime's names. */
     public ProcessInfo withContainer(ContainerInfo newContainer) {
         return new ProcessInfo(ppid, uid, containerPid, cgroupId, exePath, exeLink, cmdLine, envs, startTime,
-                newContainer);
+                newContainer, imageKnown);
     }
 }

@@ -112,6 +112,10 @@ public final class Detector implements AutoCloseable {
                             }
                             return done;
                         }));
+        if (sinkRunner != null) {
+            // A sink that took the events a batch's release waits for lets it go.
+            sinkRunner.progress().listen(engine::checkReleases);
+        }
         allDone.whenComplete((ok, failure) -> onTerminated(failure));
         requestedBeforeStart.addAll(options.trackedPids());
     }
@@ -160,6 +164,8 @@ public final class Detector implements AutoCloseable {
         if (state != State.CREATED) {
             throw new IllegalStateException("a detector starts once; this one is " + state.name().toLowerCase());
         }
+        // Taken first: whatever the kernel recorded before this is a pinned ring's backlog.
+        long openingNs = System.nanoTime();
         EventProbe opened;
         try {
             opened = probes.open(options.probeConfig());
@@ -172,7 +178,23 @@ public final class Detector implements AutoCloseable {
 
         List<Integer> requested = new ArrayList<>(requestedBeforeStart);
         requestedBeforeStart.clear();
-        return engine.start(system, opened, outputQueue, requested, "runtime-detector-" + INSTANCES.incrementAndGet());
+        return engine.start(system, opened, outputQueue, requested, "runtime-detector-" + INSTANCES.incrementAndGet(),
+                sinkRunner == null ? null : sinkProgress(sinkRunner.progress()), openingNs);
+    }
+
+    /** The batches' releases wait for every sink of the options; consumers of events() are not waited for. */
+    private static Releases.Progress sinkProgress(io.runtimedetector.sinks.SinkProgress sinks) {
+        return new Releases.Progress() {
+            @Override
+            public long accepted() {
+                return sinks.acceptedByAll();
+            }
+
+            @Override
+            public void want(long mark) {
+                sinks.want(mark);
+            }
+        };
     }
 
     /**
@@ -292,6 +314,9 @@ public final class Detector implements AutoCloseable {
             state = State.STOPPED;
             p = probe;
         }
+        // The sinks are flushed: what the probe delivered may go (and, on a graceful stop,
+        // what the next detector needs is written), before the probe's last close.
+        engine.stopped(failure == null);
         if (p != null) {
             p.close(); // after a probe failure nothing else closes it
         }

@@ -43,6 +43,9 @@ import org.slf4j.LoggerFactory;
  *                            from the cgroup ids the kernel records and a cache of the cgroup hierarchies
  * @param containerNames      where the pod and container names come from (the runtime, over CRI: module
  *                            cri-client); empty: events carry what the cgroup tells only. The detector closes it
+ * @param stateDir            where a graceful stop leaves the followed processes for the next detector (see
+ *                            {@link Builder#stateDir}); empty: nothing is kept across a restart but what the
+ *                            kernel keeps. Absolute
  */
 public record DetectorOptions(
         ProbeConfig probeConfig,
@@ -55,7 +58,8 @@ public record DetectorOptions(
         int outputBufferSize,
         Logger logger,
         boolean attributeContainers,
-        Optional<ContainerNameSource> containerNames) {
+        Optional<ContainerNameSource> containerNames,
+        Optional<Path> stateDir) {
 
     /** The pause container of every Kubernetes pod: never interesting. */
     public static final Path ALWAYS_EXCLUDED = Path.of("/pause");
@@ -74,6 +78,12 @@ public record DetectorOptions(
         Objects.requireNonNull(sinkSettings, "sinkSettings");
         Objects.requireNonNull(logger, "logger");
         Objects.requireNonNull(containerNames, "containerNames");
+        Objects.requireNonNull(stateDir, "stateDir");
+        stateDir.ifPresent(dir -> {
+            if (!dir.isAbsolute()) {
+                throw new IllegalArgumentException("stateDir: must be an absolute path, was " + dir);
+            }
+        });
 
         for (String key : reportedEnvKeys) {
             // Keys past the kernel's table are read from /proc: a name, of any length.
@@ -162,6 +172,7 @@ public record DetectorOptions(
         private Logger logger = LoggerFactory.getLogger(Detector.class);
         private boolean attributeContainers = true;
         private ContainerNameSource containerNames;
+        private Path stateDir;
 
         private Builder() {
         }
@@ -278,6 +289,19 @@ public record DetectorOptions(
             return this;
         }
 
+        /**
+         * Keeps the followed processes across a graceful restart: on {@link Detector#stop()} the
+         * detector writes them (identity, the image last reported, whether their EXEC was) to a
+         * file in this directory, and the next detector started with the same directory reads it
+         * once and deletes it. With the kernel probe's pinned mode, the next detector then reports
+         * the EXIT of a process that ended meanwhile with its image, and does not report a second
+         * EXEC of one still running. Created when missing; must be absolute.
+         */
+        public Builder stateDir(Path dir) {
+            this.stateDir = Objects.requireNonNull(dir, "stateDir");
+            return this;
+        }
+
         public DetectorOptions build() {
             Set<Path> excluded = new LinkedHashSet<>();
             excluded.add(ALWAYS_EXCLUDED);
@@ -291,7 +315,8 @@ public record DetectorOptions(
                     .reportedEnvKeys(kernelEnvKeys(reportedEnvKeys))
                     .build();
             return new DetectorOptions(config, reportedEnvKeys, minDuration, trackedPids, Optional.ofNullable(actorSystem),
-                    sinks, sinkSettings, outputBufferSize, logger, attributeContainers, Optional.ofNullable(containerNames));
+                    sinks, sinkSettings, outputBufferSize, logger, attributeContainers, Optional.ofNullable(containerNames),
+                    Optional.ofNullable(stateDir));
         }
     }
 }

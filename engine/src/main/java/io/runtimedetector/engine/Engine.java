@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -50,20 +51,28 @@ final class Engine {
     private volatile ProcScanner scanner;
     private volatile ContainerAttribution containers = ContainerAttribution.off();
     private volatile ContainerNamer names = ContainerNamer.off();
+    /** What the lifecycles leave for the next detector as this one stops; off without a state directory. */
+    private final SavedProcesses saved;
+    private volatile Releases releases;
 
     Engine(DetectorOptions options) {
         this.options = options;
         this.log = options.logger();
+        this.saved = options.stateDir().isPresent() ? SavedProcesses.collecting() : SavedProcesses.OFF;
     }
 
     /**
      * Starts the supervisor on the probe's events, then scans /proc on a blocking thread.
      *
      * @param requested processes to follow on request from the start
+     * @param consumers how far the sinks have got, for {@link EventProbe#release}; null: no sinks, a
+     *                  batch goes once its events are in the output
+     * @param openingNs CLOCK_MONOTONIC just before the probe was opened: what the kernel recorded
+     *                  earlier is a pinned ring's backlog
      * @return completes once the scan's processes are known to the supervisor
      */
     CompletionStage<Done> start(ActorSystem<?> system, EventProbe probe, BoundedSourceQueue<ProcessEvent> output,
-            List<Integer> requested, String name) {
+            List<Integer> requested, String name, Releases.Progress consumers, long openingNs) {
         ProcReader proc = new ProcReader(options.procfs(),
                 new EnvSelector(new HashSet<>(options.reportedEnvKeys()), options.envPrefix()), counters);
         EngineClock clock = EngineClock.fromProc(proc, Clock.systemUTC());
@@ -74,10 +83,15 @@ final class Engine {
             ContainerNamer namer = names;
             containers = ContainerAttribution.open(options.procfs(), namer::prefetch);
         }
-        EngineContext ctx = context(options, proc, clock, probe, new EventOutput(output, counters, names), counters,
-                procExecutor, containers);
-        ActorRef<SupervisorCommand> supervisor = system.systemActorOf(ProcessSupervisor.create(ctx, liveProcesses),
+        EventOutput out = new EventOutput(output, counters, names);
+        Releases release = new Releases(probe, out, consumers == null ? Releases.enqueuedOnly(out) : consumers);
+        releases = release;
+        EngineContext ctx = context(options, proc, clock, probe, out, counters, procExecutor, containers, saved,
+                release);
+        ActorRef<SupervisorCommand> supervisor = system.systemActorOf(ProcessSupervisor.create(ctx, liveProcesses, openingNs),
                 name, ProcessSupervisor.engineDispatcher(system));
+        // Told before the raw events run: an EXIT from the ring's backlog must find its process.
+        takeOver(probe, proc, clock, supervisor);
 
         probe.events()
                 .to(ActorSink.actorRefWithBackpressure(supervisor,
@@ -99,6 +113,74 @@ final class Engine {
                 SupervisorCommand.Barrier::new, BARRIER_WAIT, system.scheduler()));
     }
 
+    /**
+     * The processes the previous detector followed: the kernel's tracked set and the state
+     * file. Read here, on the caller's thread, once: a few /proc reads per process.
+     */
+    private void takeOver(EventProbe probe, ProcReader proc, EngineClock clock, ActorRef<SupervisorCommand> supervisor) {
+        Map<Integer, Long> tracked;
+        try {
+            tracked = probe.trackedProcesses();
+        } catch (RuntimeException e) {
+            log.warn("cannot read the processes the kernel follows already: {}", e.toString());
+            tracked = Map.of();
+        }
+        List<SavedProcess> fromFile = options.stateDir().map(dir -> StateFile.take(dir, log)).orElse(List.of());
+        counters.snapshotLoaded(fromFile.size());
+        if (tracked.isEmpty() && fromFile.isEmpty()) {
+            return;
+        }
+        Takeover takeover;
+        try {
+            takeover = Takeover.plan(tracked, fromFile, proc, clock.now());
+        } catch (RuntimeException e) {
+            // A bug here must not keep the detector from starting: the scan still finds what runs.
+            counters.internalError();
+            log.error("cannot take over the previous detector's processes; starting without them", e);
+            return;
+        }
+        supervisor.tell(new SupervisorCommand.Restore(takeover.restored()));
+        takeover.adopted().forEach(supervisor::tell);
+        for (int i = takeover.resumed(); i > 0; i--) {
+            counters.resumed();
+        }
+        log.info("taking over from the previous detector: {} processes in the kernel's tracked set, {} in the state"
+                + " file; {} still running, {} ended (their EXIT is due from the ring's backlog, if it kept one)",
+                tracked.size(), fromFile.size(), takeover.resumed(),
+                takeover.restored().size() - takeover.restored().stream().filter(Restored::running).count());
+    }
+
+    /** The sinks took more events: batches whose events they all have may be released. */
+    void checkReleases() {
+        Releases r = releases;
+        if (r != null) {
+            r.check();
+        }
+    }
+
+    /**
+     * The detector has stopped, its sinks flushed: every batch delivered is released, and,
+     * on a graceful stop with a state directory, the followed processes are written for
+     * the next detector (first: a crash in between then costs duplicates, never state).
+     */
+    void stopped(boolean graceful) {
+        Releases r = releases;
+        if (r == null) {
+            return; // never started
+        }
+        if (graceful && options.stateDir().isPresent()) {
+            List<SavedProcess> all = saved.all();
+            try {
+                StateFile.write(options.stateDir().get(), all, java.time.Instant.now());
+                log.info("left {} followed processes in {} for the next detector", all.size(),
+                        options.stateDir().get().resolve(StateFile.NAME));
+            } catch (java.io.IOException | RuntimeException e) {
+                log.warn("cannot write the state file in {}: {}", options.stateDir().get(), e.toString());
+            }
+        }
+        r.releaseAll();
+    }
+
     /** Follows a running process on request. @return false when no such process runs */
     boolean trackProcess(int pid) {
         ProcScanner now = scanner;
@@ -118,7 +200,8 @@ final class Engine {
                 counters.execProcReadCount(), counters.procExeReadCount(), counters.procEnvValueReadCount(),
                 counters.procEnvPrefixReadCount(), counters.procCmdlineReadCount(), counters.procAliveCheckCount(),
                 counters.internalErrorCount(), queue.capacity(), queue.depth(), queue.highWater(), queue.fullWaits(),
-                programVariant, records.averageExecBytes(), records.averageExitBytes(), containerMetrics());
+                programVariant, records.averageExecBytes(), records.averageExitBytes(), containerMetrics(),
+                counters.restartSnapshot());
     }
 
     private ContainerMetrics containerMetrics() {
@@ -160,6 +243,14 @@ final class Engine {
     /** Everything the supervisor and its children share, from the detector's options. */
     static EngineContext context(DetectorOptions options, ProcReader proc, EngineClock clock, EventProbe probe,
             EventOutput output, EngineCounters counters, Executor procExecutor, ContainerAttribution containers) {
+        return context(options, proc, clock, probe, output, counters, procExecutor, containers, SavedProcesses.OFF,
+                new Releases(probe, output, Releases.enqueuedOnly(output)));
+    }
+
+    /** @param saved where the lifecycles leave their processes as the detector stops */
+    static EngineContext context(DetectorOptions options, ProcReader proc, EngineClock clock, EventProbe probe,
+            EventOutput output, EngineCounters counters, Executor procExecutor, ContainerAttribution containers,
+            SavedProcesses saved, Releases releases) {
         ExecFilter filter = new ExecFilter(
                 options.excludedExecutables().stream().map(Path::toString).collect(Collectors.toSet()),
                 !options.envPrefix().isEmpty(), counters);
@@ -167,9 +258,9 @@ final class Engine {
                 !options.envPrefix().isEmpty());
         ProcessLifecycle.Rules rules = new ProcessLifecycle.Rules(options.minDuration(), PENDING_LIMIT,
                 options.watchedFiles().stream().map(Path::toString).toList(), filter, plan,
-                new ProcessImages(clock, plan, containers), counters);
+                new ProcessImages(clock, plan, containers), counters, saved);
         ProcIo procIo = new ProcIo(proc, probe, procExecutor, counters,
                 options.procfs().equals(DetectorOptions.DEFAULT_PROCFS));
-        return new EngineContext(rules, procIo, probe, output, counters);
+        return new EngineContext(rules, procIo, probe, output, counters, releases);
     }
 }

@@ -11,7 +11,8 @@ record EngineContext(
         ProcIo procIo,
         EventProbe probe,
         EventOutput output,
-        EngineCounters counters) {
+        EngineCounters counters,
+        Releases releases) {
 
     ExecFilter filter() {
         return rules.filter();

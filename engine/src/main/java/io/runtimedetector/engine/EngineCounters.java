@@ -32,6 +32,10 @@ final class EngineCounters {
     private final LongAdder procCmdlineReads = new LongAdder();
     private final LongAdder procAliveChecks = new LongAdder();
     private final LongAdder internalErrors = new LongAdder();
+    private final LongAdder snapshotLoaded = new LongAdder();
+    private final LongAdder resumed = new LongAdder();
+    private final LongAdder exitsFromSnapshot = new LongAdder();
+    private final LongAdder exitsImageUnknown = new LongAdder();
 
     private static <E extends Enum<E>> Map<E, LongAdder> cells(Class<E> type) {
         Map<E, LongAdder> map = new EnumMap<>(type);
@@ -112,6 +116,31 @@ final class EngineCounters {
     /** A bug met while handling one message; the process' actor carries on. */
     void internalError() {
         internalErrors.increment();
+    }
+
+    /** Processes read from the state file a graceful stop left. */
+    void snapshotLoaded(int n) {
+        snapshotLoaded.add(n);
+    }
+
+    /** A process still running at start that the previous detector followed, followed again. */
+    void resumed() {
+        resumed.increment();
+    }
+
+    /** The EXIT of a process that ended while no detector ran, reported with the image the state file kept. */
+    void exitFromSnapshot() {
+        exitsFromSnapshot.increment();
+    }
+
+    /** The EXIT of a process that ended while no detector ran, reported without an image. */
+    void exitImageUnknown() {
+        exitsImageUnknown.increment();
+    }
+
+    io.runtimedetector.RestartMetrics restartSnapshot() {
+        return new io.runtimedetector.RestartMetrics(snapshotLoaded.sum(), resumed.sum(), exitsFromSnapshot.sum(),
+                exitsImageUnknown.sum());
     }
 
     long execProcReadCount() {

@@ -19,6 +19,13 @@ final class EventOutput {
     private final BoundedSourceQueue<ProcessEvent> queue;
     private final EngineCounters counters;
     private final ContainerNamer names;
+    /**
+     * Events enqueued so far: the position of the last one in the queue, since offer and
+     * count happen under one lock (actors on several threads may emit at once; on the
+     * engine's one thread the lock is never contended). What {@link Releases} compares
+     * with how far the sinks have got.
+     */
+    private long enqueued;
 
     EventOutput(BoundedSourceQueue<ProcessEvent> queue, EngineCounters counters) {
         this(queue, counters, ContainerNamer.off());
@@ -33,7 +40,13 @@ final class EventOutput {
 
     void emit(ProcessEvent unnamed) {
         ProcessEvent event = names.named(unnamed);
-        QueueOfferResult result = queue.offer(event);
+        QueueOfferResult result;
+        synchronized (this) {
+            result = queue.offer(event);
+            if (result.isEnqueued()) {
+                enqueued++;
+            }
+        }
         if (result.isEnqueued()) {
             counters.emitted(event.type());
         } else if (result == QueueOfferResult.dropped()) {
@@ -47,6 +60,11 @@ final class EventOutput {
             // Closed: the detector is stopping and the consumers are gone.
             LOG.debug("output closed, {} event of pid {} not delivered", event.type(), event.pid());
         }
+    }
+
+    /** How many events have been enqueued so far; dropped ones are not among them. */
+    synchronized long enqueued() {
+        return enqueued;
     }
 
     void complete() {

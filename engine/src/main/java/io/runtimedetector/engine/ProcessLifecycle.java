@@ -67,7 +67,13 @@ final class ProcessLifecycle {
 
     /** What every process shares: settings and the services that need no waiting. */
     record Rules(Duration minDuration, int pendingLimit, List<String> watchedFiles, ExecFilter filter,
-            FallbackPlan plan, ProcessImages images, EngineCounters counters) {
+            FallbackPlan plan, ProcessImages images, EngineCounters counters, SavedProcesses saved) {
+
+        /** Rules of a detector that keeps nothing for the next one. */
+        Rules(Duration minDuration, int pendingLimit, List<String> watchedFiles, ExecFilter filter,
+                FallbackPlan plan, ProcessImages images, EngineCounters counters) {
+            this(minDuration, pendingLimit, watchedFiles, filter, plan, images, counters, SavedProcesses.OFF);
+        }
 
         Rules {
             watchedFiles = List.copyOf(watchedFiles);
@@ -97,7 +103,10 @@ final class ProcessLifecycle {
         ENDED
     }
 
-    private enum Wait { NONE, EXEC_READ, PARENT_IMAGE, ADOPT_CHECK, REPORT_CHECK }
+    private enum Wait { NONE, EXEC_READ, PARENT_IMAGE, ADOPT_CHECK, REPORT_CHECK, LATE_CHECK, RESUME_CHECK }
+
+    /** Where the image of a process that ended while no detector ran comes from; counted at its EXIT. */
+    private enum Carried { NONE, SNAPSHOT, UNKNOWN }
 
     private record ExecInProgress(RawEvent event, boolean envCheck, boolean first) {
     }
@@ -137,6 +146,8 @@ final class ProcessLifecycle {
      * may stop. A flag the host reads, not a call, so that the host need not keep one.
      */
     private boolean shutDown;
+    /** Taken over from the previous detector, ended before this one started: what its image is. */
+    private Carried carried = Carried.NONE;
 
     ProcessLifecycle(Rules rules, Host host, int pid, long startBootTimeNs) {
         this.rules = rules;
@@ -220,6 +231,57 @@ final class ProcessLifecycle {
         // It may have ended before track(), and then no EXIT will ever come.
         await(Wait.ADOPT_CHECK, new Adoption(snapshot, foundAt, onRequest));
         host.readProc(ProcRequest.ALIVE, "");
+    }
+
+    /**
+     * A process the previous detector followed and reported, still running: followed again
+     * with the image that was reported, and no second EXEC.
+     *
+     * @param recheck the kernel did not follow it across the restart: it may have ended
+     *                before {@code track()}, and then no EXIT will come
+     */
+    void startResumed(ProcessInfo reported, boolean onRequest, boolean recheck) {
+        if (!host.track()) {
+            rules.counters().trackFailure();
+            LOG.warn("cannot follow pid {} again: the kernel's tracked map is full", pid);
+            finish();
+            return;
+        }
+        image = reported;
+        reportedImage = reported;
+        requested = onRequest;
+        phase = Phase.REPORTED;
+        if (recheck) {
+            await(Wait.RESUME_CHECK, null);
+            host.readProc(ProcRequest.ALIVE, "");
+        }
+    }
+
+    /**
+     * A process the kernel followed for the previous detector that ended while none ran:
+     * only its EXIT, from the ring's backlog, is still to come. With the image the state
+     * file kept, its EXIT describes that (and, when its EXEC had not gone out yet, the EXEC
+     * goes out with it if it lived the minimum duration); without one, the EXIT says the
+     * image is unknown (and is reported if it lived the minimum duration).
+     */
+    void startEnded(ProcessInfo saved, boolean execReported) {
+        if (saved == null) {
+            carried = Carried.UNKNOWN;
+            image = ProcessInfo.unknownImage(rules.clock().startTime(startBootTimeNs));
+            reportedImage = image;
+            requested = true;
+            phase = Phase.REPORTED;
+            return;
+        }
+        carried = Carried.SNAPSHOT;
+        image = saved;
+        if (execReported) {
+            reportedImage = saved;
+            phase = Phase.REPORTED;
+        } else {
+            // Its minimum duration counts from its start, which the EXIT will measure against.
+            addPending(event(EventType.EXEC, rules.clock().startTime(startBootTimeNs), saved, null, null));
+        }
     }
 
     // ---- inputs ----
@@ -310,6 +372,8 @@ final class ProcessLifecycle {
             }
             case ADOPT_CHECK -> adopted((Adoption) with, s.alive());
             case REPORT_CHECK -> reportChecked(s.alive());
+            case LATE_CHECK -> lateChecked(s.alive());
+            case RESUME_CHECK -> resumeChecked(s.alive());
             default -> throw new IllegalStateException(was.name());
         }
         replayHeld();
@@ -350,10 +414,20 @@ final class ProcessLifecycle {
             hold(Signal.SHUTDOWN);
             return;
         }
+        save();
         pending = null;
         phase = Phase.ENDED;
         host.cancelTimer();
         shutDown = true;
+    }
+
+    /** Leaves the process for the next detector: what its EXIT is to describe, and whether its EXEC went out. */
+    private void save() {
+        if (phase == Phase.REPORTED && reportedImage != null) {
+            rules.saved().add(new SavedProcess(new ProcessKey(pid, startBootTimeNs), reportedImage, true, requested));
+        } else if (phase == Phase.PENDING && image != null && followable) {
+            rules.saved().add(new SavedProcess(new ProcessKey(pid, startBootTimeNs), image, false, requested));
+        }
     }
 
     /** Whether the detector's shutdown reached this process: nothing more will come out of it. */
@@ -473,6 +547,12 @@ final class ProcessLifecycle {
 
     private void onExit(RawEvent e) {
         Instant at = rules.clock().eventTime(e.ktimeNs());
+        if (carried == Carried.UNKNOWN && Duration.between(image.startTime(), at).compareTo(rules.minDuration()) < 0) {
+            // Nobody knows whether it was reported; one that lived less than the minimum duration was not.
+            rules.counters().filtered(FilterReason.MIN_DURATION);
+            finish();
+            return;
+        }
         if (phase == Phase.PENDING && livedMinDuration(at)) {
             // It did live long enough: its timer, due on the scheduler's next tick, is late.
             release();
@@ -485,6 +565,11 @@ final class ProcessLifecycle {
             Duration lifetime = Duration.between(described.startTime(), at);
             ExitInfo exit = ExitInfo.fromWaitStatus(e.exitStatus(), lifetime.isNegative() ? Duration.ZERO : lifetime);
             host.emit(event(EventType.EXIT, at, described, null, exit));
+            if (carried == Carried.SNAPSHOT) {
+                rules.counters().exitFromSnapshot();
+            } else if (carried == Carried.UNKNOWN) {
+                rules.counters().exitImageUnknown();
+            }
         }
         finish();
     }
@@ -508,10 +593,38 @@ final class ProcessLifecycle {
     /** Reports now if the process has already lived the minimum duration, else starts its timer. */
     private void awaitMinDuration() {
         Duration remaining = rules.minDuration().minus(Duration.between(minDurationSince(), rules.clock().now()));
-        if (remaining.isNegative() || remaining.isZero()) {
+        if (remaining.isNegative() && !rules.minDuration().isZero() && adoptedAt == null && followable) {
+            // Handled later than the minimum duration after it happened (a backlog the
+            // ring kept while no detector ran, or a long lag): the time passed says nothing
+            // about how long the process lived. Its EXIT, if it ended, is already on its
+            // way; /proc tells whether it still runs.
+            await(Wait.LATE_CHECK, null);
+            host.readProc(ProcRequest.ALIVE, "");
+        } else if (remaining.isNegative() || remaining.isZero()) {
             report();
         } else {
             host.startTimer(remaining);
+        }
+    }
+
+    /**
+     * The answer for a process handled late: still running, it has lived the minimum
+     * duration; gone, its EXIT (which the kernel sends, since it follows the process)
+     * decides, by the kernel's times, as for any process that ends while pending.
+     */
+    private void lateChecked(boolean alive) {
+        if (alive) {
+            report();
+        }
+    }
+
+    /** The answer for a resumed process the kernel had not followed: gone already, its EXIT is lost. */
+    private void resumeChecked(boolean alive) {
+        if (!alive) {
+            host.untrack();
+            rules.counters().lostExit();
+            LOG.debug("pid {}, followed again at start, ended before it could be tracked", pid);
+            finish();
         }
     }
 

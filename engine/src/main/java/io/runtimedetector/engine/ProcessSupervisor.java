@@ -2,6 +2,7 @@ package io.runtimedetector.engine;
 
 import io.runtimedetector.FilterReason;
 import io.runtimedetector.probe.RawEvent;
+import io.runtimedetector.probe.RawEventType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,6 +48,14 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
 
     /** How often the kernel's loss counter is checked. */
     static final Duration LOSS_CHECK_INTERVAL = Duration.ofSeconds(5);
+    /**
+     * Past the probe's opening by this much, a raw event is surely not from the ring's
+     * backlog: the ring is in the order its records were reserved, and timestamps taken
+     * on different CPUs just before differ by far less than this.
+     */
+    static final Duration BACKLOG_MARGIN = Duration.ofSeconds(1);
+    /** The longest an ended process taken over at start waits for its EXIT when no later event shows the backlog read. */
+    static final Duration BACKLOG_DEADLINE = Duration.ofMinutes(5);
 
     private final EngineContext ctx;
     private final AtomicInteger liveGauge;
@@ -77,10 +86,18 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
     private List<ProcessKey> suspects = List.of();
     private boolean stopping;
     private Throwable failure;
+    /** Ended processes taken over at start whose EXIT the ring's backlog still owes. */
+    private List<ProcessKey> awaitingBacklog = List.of();
+    /** CLOCK_MONOTONIC ns: a raw event from later than this shows the backlog has been read. */
+    private long backlogEndNs;
+    /** CLOCK_MONOTONIC ns when the detector began to open its probe: what the kernel recorded before is backlog. */
+    private final long openingNs;
 
-    private ProcessSupervisor(ActorContext<SupervisorCommand> context, EngineContext ctx, AtomicInteger liveGauge) {
+    private ProcessSupervisor(ActorContext<SupervisorCommand> context, EngineContext ctx, AtomicInteger liveGauge,
+            long openingNs) {
         super(context);
         this.ctx = ctx;
+        this.openingNs = openingNs;
         this.liveGauge = liveGauge;
         // One behaviour for every child too: it holds nothing of any process.
         Behavior<ProcessCommand> child = ProcessActor.behavior(new ProcessActor.Shared(ctx, context.getSelf()));
@@ -98,12 +115,26 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
         return create(ctx, liveGauge, LOSS_CHECK_INTERVAL);
     }
 
+    /**
+     * @param openingNs CLOCK_MONOTONIC when the detector began to open its probe: an EXIT the
+     *                  kernel recorded before is from the ring's backlog
+     */
+    static Behavior<SupervisorCommand> create(EngineContext ctx, AtomicInteger liveGauge, long openingNs) {
+        return create(ctx, liveGauge, LOSS_CHECK_INTERVAL, openingNs);
+    }
+
     /** @param lossCheckInterval how often to look for events the kernel lost */
     static Behavior<SupervisorCommand> create(EngineContext ctx, AtomicInteger liveGauge,
             Duration lossCheckInterval) {
+        // Created now: nothing the kernel records from here on can be from before.
+        return create(ctx, liveGauge, lossCheckInterval, System.nanoTime());
+    }
+
+    private static Behavior<SupervisorCommand> create(EngineContext ctx, AtomicInteger liveGauge,
+            Duration lossCheckInterval, long openingNs) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
             timers.startTimerAtFixedRate(SupervisorCommand.CheckLosses.INSTANCE, lossCheckInterval);
-            return new ProcessSupervisor(context, ctx, liveGauge);
+            return new ProcessSupervisor(context, ctx, liveGauge, openingNs);
         }));
     }
 
@@ -113,6 +144,8 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
                 .onMessage(SupervisorCommand.StreamInit.class, init -> ack(init.ackTo()))
                 .onMessage(SupervisorCommand.RawBatch.class, this::onBatch)
                 .onMessage(SupervisorCommand.Adopt.class, this::onAdopt)
+                .onMessage(SupervisorCommand.Restore.class, this::onRestore)
+                .onMessageEquals(SupervisorCommand.BacklogDeadline.INSTANCE, this::onBacklogDeadline)
                 .onMessage(SupervisorCommand.Barrier.class, this::onBarrier)
                 .onMessage(SupervisorCommand.Finished.class, this::onFinished)
                 .onMessage(SupervisorCommand.Idle.class, this::onIdle)
@@ -137,9 +170,99 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
                 ctx.counters().raw(e.type());
                 route(e);
             }
+            if (!awaitingBacklog.isEmpty() && pastBacklog(batch.events())) {
+                expireBacklog("the ring's backlog has been read");
+            }
             liveGauge.set(routes.size());
         }
+        // Whatever the batch made come out is in the output now: it may go once the sinks have it.
+        ctx.releases().handled(batch.events());
         return ack(batch.ackTo());
+    }
+
+    /**
+     * The EXIT of a process nobody here knew, recorded before this detector began to open
+     * its probe: from the ring's backlog (pinned mode; a fresh ring holds nothing that
+     * old). The kernel sends an EXIT only for a process it followed, so a previous detector
+     * followed it; it ended while none ran, and the kernel forgot it at its exit. Reported
+     * with what is known (its identity, status and lifetime) if it lived the minimum duration.
+     */
+    private void onBacklogExit(RawEvent e) {
+        ProcessLifecycle lifecycle = new ProcessLifecycle(ctx.rules(), ResidentHost.DETACHED, e.pid(),
+                e.startBootTimeNs());
+        runResident(e.pid(), lifecycle, l -> {
+            l.startEnded(null, false);
+            l.onRaw(e);
+        }, e);
+    }
+
+    /**
+     * Routes the processes taken over from the previous detector, before any raw event:
+     * an EXIT from the ring's backlog then finds its process. The running ones are
+     * followed again as reported; the ended ones wait for their EXIT, until the backlog has
+     * been read or, at the latest, {@link #BACKLOG_DEADLINE}.
+     */
+    private Behavior<SupervisorCommand> onRestore(SupervisorCommand.Restore restore) {
+        List<ProcessKey> ended = new ArrayList<>();
+        for (Restored r : restore.processes()) {
+            ProcessKey key = r.key();
+            if (current(key.pid(), key.startBootTimeNs()) != null) {
+                continue;
+            }
+            ProcessLifecycle lifecycle = new ProcessLifecycle(ctx.rules(), ResidentHost.DETACHED, key.pid(),
+                    key.startBootTimeNs());
+            routes.put(key.pid(), key.startBootTimeNs(), lifecycle);
+            if (r.running()) {
+                runResident(key.pid(), lifecycle, l -> l.startResumed(r.image(), r.requested(), r.recheck()), r);
+            } else {
+                runResident(key.pid(), lifecycle, l -> l.startEnded(r.image(), r.execReported()), r);
+                ended.add(key);
+            }
+        }
+        if (!ended.isEmpty()) {
+            awaitingBacklog = ended;
+            backlogEndNs = openingNs + BACKLOG_MARGIN.toNanos();
+            getContext().scheduleOnce(BACKLOG_DEADLINE, getContext().getSelf(),
+                    SupervisorCommand.BacklogDeadline.INSTANCE);
+        }
+        liveGauge.set(routes.size());
+        return this;
+    }
+
+    /** Whether a raw event of the batch is from after the backlog (0: a synthetic event without a time). */
+    private boolean pastBacklog(List<RawEvent> batch) {
+        for (RawEvent e : batch) {
+            if (e.ktimeNs() != 0 && e.ktimeNs() - backlogEndNs >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Behavior<SupervisorCommand> onBacklogDeadline() {
+        if (!stopping && !awaitingBacklog.isEmpty()) {
+            expireBacklog(BACKLOG_DEADLINE.toMinutes() + " min have passed");
+        }
+        return this;
+    }
+
+    /** The EXITs ended processes taken over at start were waiting for will not come: they are lost, and counted so. */
+    private void expireBacklog(String why) {
+        int expired = 0;
+        for (ProcessKey key : awaitingBacklog) {
+            Object route = routes.get(key.pid());
+            if (route != null && routes.start(key.pid()) == key.startBootTimeNs()) {
+                routes.remove(key.pid());
+                deliver(key.pid(), route, ProcessCommand.Superseded.INSTANCE);
+                expired++;
+            }
+        }
+        awaitingBacklog = List.of();
+        if (expired > 0) {
+            getContext().getLog().warn("{} processes taken over at start ended while no detector ran and their EXIT"
+                    + " never came ({}); counted as lost exits", expired, why);
+        }
+        liveGauge.set(routes.size());
     }
 
     private void route(RawEvent e) {
@@ -185,9 +308,13 @@ final class ProcessSupervisor extends AbstractBehavior<SupervisorCommand> {
         deliver(e.ppid(), parent, new ProcessCommand.Forked(child));
     }
 
-    /** FILE_OPEN and EXIT: only for a process a child follows. */
+    /** FILE_OPEN and EXIT: only for a process a child follows, or an EXIT from the ring's backlog. */
     private void onOther(RawEvent e) {
         Object known = current(e.pid(), e.startBootTimeNs());
+        if (known == null && e.type() == RawEventType.EXIT && e.ktimeNs() != 0 && e.ktimeNs() - openingNs < 0) {
+            onBacklogExit(e);
+            return;
+        }
         if (known == null) {
             ctx.counters().filtered(FilterReason.UNKNOWN_PID);
             return;

@@ -34,6 +34,15 @@ sealed interface SupervisorCommand {
             implements SupervisorCommand {
     }
 
+    /** Processes taken over from the previous detector, routed before the first raw event. */
+    record Restore(List<Restored> processes) implements SupervisorCommand {
+    }
+
+    /** Ended processes taken over at start have waited long enough for their EXIT. */
+    enum BacklogDeadline implements SupervisorCommand {
+        INSTANCE
+    }
+
     /** Time to compare the kernel's loss counter with what was seen before. */
     enum CheckLosses implements SupervisorCommand {
         INSTANCE

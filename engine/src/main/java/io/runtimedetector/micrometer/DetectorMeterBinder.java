@@ -114,6 +114,15 @@ public final class DetectorMeterBinder implements MeterBinder {
                 m -> m.containers().nameLookups());
         counter(registry, "cri.errors", "Lookups of container names that failed (socket missing or silent, errors)",
                 m -> m.containers().nameErrors());
+        String restarts = "Taken over from the previous detector at start";
+        counter(registry, "restart.snapshot.loaded", restarts + ": processes read from its state file",
+                m -> m.restarts().snapshotLoaded());
+        counter(registry, "restart.resumed", restarts + ": processes still running that are followed again",
+                m -> m.restarts().resumed());
+        counter(registry, "restart.exits", "EXITs of processes that ended while no detector ran, by where their"
+                + " image came from", m -> m.restarts().exitsFromSnapshot(), "image", "snapshot");
+        counter(registry, "restart.exits", "EXITs of processes that ended while no detector ran, by where their"
+                + " image came from", m -> m.restarts().exitsImageUnknown(), "image", "unknown");
         // A state set: 1 for the variant the kernel runs, 0 for the others (all 0 before start).
         for (BpfVariant variant : List.of(BpfVariant.BPF_LOOP, BpfVariant.BOUNDED_LOOP)) {
             gauge(registry, "program", "The build of the eBPF programs the kernel runs: 1 for the one loaded",

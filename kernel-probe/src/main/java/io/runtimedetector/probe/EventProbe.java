@@ -1,6 +1,7 @@
 package io.runtimedetector.probe;
 
 import java.util.List;
+import java.util.Map;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Source;
 
@@ -52,6 +53,14 @@ public interface EventProbe extends AutoCloseable {
     /** Which build of the kernel programs runs, for logs and metrics; a probe without a kernel says so. */
     default String programVariant() {
         return "none";
+    }
+
+    /**
+     * Processes the kernel already follows when the probe opens (pinned mode: the
+     * predecessor's), pid &rarr; start_boottime ns. The default: none.
+     */
+    default Map<Integer, Long> trackedProcesses() {
+        return Map.of();
     }
 
     /** Detaches everything and frees native memory; idempotent. Completes {@link #events()}. */

@@ -254,6 +254,12 @@ public final class KernelProbe implements EventProbe {
         }
     }
 
+    /** {@link #trackedEntries()}: after a resume or a handover, the predecessor's followed processes. */
+    @Override
+    public Map<Integer, Long> trackedProcesses() {
+        return trackedEntries();
+    }
+
     /**
      * The processes the kernel follows now, pid to start time (ns since boot): after a
      * pinned probe resumed or took over, the set the engine rebuilds its own from (the

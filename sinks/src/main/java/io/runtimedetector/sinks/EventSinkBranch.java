@@ -28,16 +28,19 @@ final class EventSinkBranch extends GraphStageWithMaterializedValue<SinkShape<Pr
     private final EventSink sink;
     private final SinkCounterCells counters;
     private final SinkSettings settings;
+    private final SinkProgress.Branch progress;
 
-    private EventSinkBranch(EventSink sink, SinkCounterCells counters, SinkSettings settings) {
+    private EventSinkBranch(EventSink sink, SinkCounterCells counters, SinkSettings settings,
+            SinkProgress.Branch progress) {
         this.sink = sink;
         this.counters = counters;
         this.settings = settings;
+        this.progress = progress;
     }
 
     static Sink<ProcessEvent, CompletionStage<Done>> create(EventSink sink, SinkCounterCells counters,
-            SinkSettings settings) {
-        return Sink.fromGraph(new EventSinkBranch(sink, counters, settings));
+            SinkSettings settings, SinkProgress.Branch progress) {
+        return Sink.fromGraph(new EventSinkBranch(sink, counters, settings, progress));
     }
 
     @Override
@@ -65,9 +68,11 @@ final class EventSinkBranch extends GraphStageWithMaterializedValue<SinkShape<Pr
                     public void onPush() {
                         ProcessEvent event = grab(in);
                         if (handOff.offer(event)) {
+                            progress.accepted();
                             pull(in);
                         } else if (dropNewest) {
                             drops.dropped();
+                            progress.accepted();
                             pull(in);
                         } else {
                             waiting = event;
@@ -110,6 +115,7 @@ final class EventSinkBranch extends GraphStageWithMaterializedValue<SinkShape<Pr
                     return;
                 }
                 waiting = null;
+                progress.accepted();
                 if (upstreamDone) {
                     completeStage();
                 } else {
@@ -122,6 +128,7 @@ final class EventSinkBranch extends GraphStageWithMaterializedValue<SinkShape<Pr
                 // Finished, failed, cancelled or shut down: the thread delivers what is queued, then ends.
                 handOff.close();
                 drops.finish();
+                progress.ended();
             }
         };
         return Tuple2.apply(logic, worker.done());

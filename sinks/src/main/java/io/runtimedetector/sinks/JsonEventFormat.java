@@ -72,6 +72,10 @@ public final class JsonEventFormat implements EventFormat {
         if (process.container() != null) {
             writeContainer(process.container(), json);
         }
+        if (!process.imageKnown()) {
+            // Only then: every line of a process the detector knew stays as it always was.
+            json.writeBooleanField("imageUnknown", true);
+        }
         json.writeEndObject();
     }
 

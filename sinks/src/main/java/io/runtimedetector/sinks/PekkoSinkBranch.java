@@ -34,7 +34,8 @@ final class PekkoSinkBranch {
     private PekkoSinkBranch() {
     }
 
-    static Sink<ProcessEvent, CompletionStage<Done>> create(PekkoEventSink sink, SinkCounterCells counters, SinkSettings settings) {
+    static Sink<ProcessEvent, CompletionStage<Done>> create(PekkoEventSink sink, SinkCounterCells counters,
+            SinkSettings settings, SinkProgress.Branch progress) {
         DropReporter drops = SinkBuffers.dropReporter(counters, settings);
         AtomicReference<CompletionStage<Done>> currentRun = new AtomicReference<>(CompletableFuture.completedFuture(Done.getInstance()));
         AtomicBoolean firstRun = new AtomicBoolean(true);
@@ -60,7 +61,14 @@ final class PekkoSinkBranch {
                     });
         });
 
-        return SinkBuffers.buffer(settings, drops)
+        // Counted as it enters the buffer: fused with it, this stage passes an event on
+        // only when the buffer asked for one (or, dropping the newest, always takes it).
+        return Flow.<ProcessEvent>create()
+                .map(event -> {
+                    progress.accepted();
+                    return event;
+                })
+                .via(SinkBuffers.buffer(settings, drops))
                 .map(event -> {
                     counters.delivered();
                     return event;
@@ -71,7 +79,10 @@ final class PekkoSinkBranch {
                 // runner's, which the detector shares with its engine.
                 .toMat(restarting.async(DEFAULT_DISPATCHER), Keep.left())
                 .mapMaterializedValue(branchEnded -> branchEnded
-                        .handle((done, failure) -> Done.getInstance())
+                        .handle((done, failure) -> {
+                            progress.ended();
+                            return Done.getInstance();
+                        })
                         .thenCompose(ignored -> currentRun.get())
                         .thenCompose(ignored -> CompletableFuture.supplyAsync(() -> {
                             drops.finish();

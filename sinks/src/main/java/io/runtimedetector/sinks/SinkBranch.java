@@ -15,11 +15,12 @@ import org.apache.pekko.stream.javadsl.Sink;
  */
 record SinkBranch(Sink<ProcessEvent, CompletionStage<Done>> sink, SinkCounterCells counters) {
 
-    static SinkBranch of(EventSink sink, SinkSettings settings) {
+    /** @param progress counts the events the sink's buffer takes, for {@link SinkProgress} */
+    static SinkBranch of(EventSink sink, SinkSettings settings, SinkProgress.Branch progress) {
         SinkCounterCells counters = new SinkCounterCells(sink.name());
         Sink<ProcessEvent, CompletionStage<Done>> graph = sink instanceof PekkoEventSink pekko
-                ? PekkoSinkBranch.create(pekko, counters, settings)
-                : EventSinkBranch.create(sink, counters, settings);
+                ? PekkoSinkBranch.create(pekko, counters, settings, progress)
+                : EventSinkBranch.create(sink, counters, settings, progress);
         return new SinkBranch(graph, counters);
     }
 }

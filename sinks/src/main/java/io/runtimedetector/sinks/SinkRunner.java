@@ -47,12 +47,15 @@ public final class SinkRunner implements AutoCloseable {
     private final SharedKillSwitch killSwitch;
     private final CompletionStage<Done> done;
     private final List<SinkCounterCells> counters;
+    private final SinkProgress progress;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private SinkRunner(SharedKillSwitch killSwitch, CompletionStage<Done> done, List<SinkCounterCells> counters) {
+    private SinkRunner(SharedKillSwitch killSwitch, CompletionStage<Done> done, List<SinkCounterCells> counters,
+            SinkProgress progress) {
         this.killSwitch = killSwitch;
         this.done = done;
         this.counters = counters;
+        this.progress = progress;
     }
 
     /**
@@ -87,7 +90,8 @@ public final class SinkRunner implements AutoCloseable {
         if (sinks.isEmpty()) {
             // Nobody to wait for: the source is still consumed, so that whatever feeds it is not held up.
             CompletionStage<Done> drained = events.via(killSwitch.flow()).runWith(Sink.ignore(), mat);
-            return new SinkRunner(killSwitch, drained.handle(SinkRunner::closedOrFailed), List.of());
+            return new SinkRunner(killSwitch, drained.handle(SinkRunner::closedOrFailed), List.of(),
+                    new SinkProgress());
         }
         Pair<CompletionStage<Done>, Source<ProcessEvent, NotUsed>> running = events
                 .watchTermination((notUsed, sourceEnded) -> sourceEnded)
@@ -100,7 +104,9 @@ public final class SinkRunner implements AutoCloseable {
     /** @param sourceEnded completes when the source behind the hub has terminated; waited for by done() */
     private static SinkRunner attach(Source<ProcessEvent, ?> hub, List<EventSink> sinks, SinkSettings settings,
             Materializer mat, Attributes attributes, SharedKillSwitch killSwitch, CompletionStage<Done> sourceEnded) {
-        List<SinkBranch> branches = sinks.stream().map(sink -> SinkBranch.of(sink, settings)).toList();
+        SinkProgress progress = new SinkProgress();
+        List<SinkBranch> branches = sinks.stream()
+                .map(sink -> SinkBranch.of(sink, settings, progress.newBranch())).toList();
         List<CompletableFuture<Done>> ended = new ArrayList<>();
         for (SinkBranch branch : branches) {
             Pair<CompletionStage<Done>, CompletionStage<Done>> running = hub
@@ -127,7 +133,7 @@ public final class SinkRunner implements AutoCloseable {
                 .handle((ok, failure) -> failure)
                 .thenCompose(failure -> firstRealFailure(ended))
                 .thenApply(ok -> Done.getInstance());
-        return new SinkRunner(killSwitch, done, branches.stream().map(SinkBranch::counters).toList());
+        return new SinkRunner(killSwitch, done, branches.stream().map(SinkBranch::counters).toList(), progress);
     }
 
     /** Waits for every branch; fails with the first failure that is not this runner's own close. */
@@ -159,6 +165,11 @@ public final class SinkRunner implements AutoCloseable {
      */
     public CompletionStage<Done> done() {
         return done;
+    }
+
+    /** How far the sinks have got through the events: what they have taken into their buffers. */
+    public SinkProgress progress() {
+        return progress;
     }
 
     public SinkStats stats() {

@@ -12,6 +12,8 @@ import java.util.TreeMap;
  * {@code EXEC pid=123 ppid=1 uid=1000 exe=/usr/bin/python3 cmd="python3 app.py" envs={RD_ID=7} container_pid=1},
  * then, for a process in a container, {@code container={id=..., runtime=containerd, pod_uid=..., namespace=shop,
  * pod=cart-7d9f, name=app}} with only the fields that are known.
+ * An EXIT whose image the detector never had (see {@code ProcessInfo.imageKnown}) ends with
+ * {@code image=unknown}.
  * The command line is quoted and escaped so that one event stays on one line whatever
  * the arguments contain.
  */
@@ -41,6 +43,9 @@ public final class TextEventFormat implements EventFormat {
             case EXIT -> appendExit(line, event.exit());
             default -> {
             }
+        }
+        if (!process.imageKnown()) {
+            line.append(" image=unknown");
         }
         return line.toString();
     }

@@ -69,6 +69,18 @@ class JsonEventFormatTest {
     }
 
     @Test
+    void anExitWithoutAnImageSaysSoLast() {
+        ProcessEvent event = new ProcessEvent(EventType.EXIT, 6001, 182_220_004_321L,
+                Instant.parse("2024-05-01T12:00:05Z"), ProcessInfo.unknownImage(Instant.parse("2024-05-01T11:58:00.250Z")),
+                null, new io.runtimedetector.event.ExitInfo(0, 0, java.time.Duration.ofMillis(124_750)));
+        // The example line of JSON_SCHEMA.md.
+        assertEquals("{\"type\":\"EXIT\",\"pid\":6001,\"time\":\"2024-05-01T12:00:05Z\","
+                + "\"startTime\":\"2024-05-01T11:58:00.250Z\",\"ppid\":0,\"uid\":-1,\"exePath\":\"\",\"exeLink\":\"\","
+                + "\"cmdLine\":[],\"envs\":{},\"containerPid\":0,\"cgroupId\":0,\"exitCode\":0,\"signal\":0,"
+                + "\"lifetimeMs\":124750,\"imageUnknown\":true}", format.format(event));
+    }
+
+    @Test
     void controlCharactersAndNonAsciiStayOnOneLine() {
         ProcessInfo odd = new ProcessInfo(1, 0, 1, 0, "/bin/sh", "/bin/sh", List.of("sh", "-c", "echo a\nb\tc"),
                 Map.of("RD_NAME", "Zoë"), Instant.EPOCH);

@@ -42,6 +42,14 @@ class TextEventFormatTest {
     }
 
     @Test
+    void anExitWithoutAnImageSaysSo() {
+        ProcessEvent event = new ProcessEvent(EventType.EXIT, 6001, 1, Instant.EPOCH, ProcessInfo.unknownImage(Instant.EPOCH),
+                null, new io.runtimedetector.event.ExitInfo(-1, 9, java.time.Duration.ofMillis(5)));
+        assertEquals("EXIT pid=6001 ppid=0 uid=-1 exe= cmd=\"\" container_pid=0 exit_code=-1 signal=9 lifetime=5ms"
+                + " image=unknown", format.format(event));
+    }
+
+    @Test
     void escapesWhatWouldBreakTheLine() {
         assertEquals("a\\nb\\tc\\\\d\\x01", TextEventFormat.escape("a\nb\tc\\d\u0001"));
         assertEquals("plain", TextEventFormat.escape("plain"));

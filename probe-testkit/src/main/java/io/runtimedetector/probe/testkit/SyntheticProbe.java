@@ -44,6 +44,10 @@ public final class SyntheticProbe implements EventProbe {
     private final Map<Integer, Long> tracked = new ConcurrentHashMap<>();
     private final List<Integer> untracked = new CopyOnWriteArrayList<>();
     private final AtomicInteger closes = new AtomicInteger();
+    /** Batches released, in order; only when recording. */
+    private final List<List<RawEvent>> released = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicLong releaseCount = new java.util.concurrent.atomic.AtomicLong();
+    private volatile Map<Integer, Long> trackedAtOpen = Map.of();
     private volatile boolean acceptTracking = true;
     private volatile ProbeConfig config;
     private volatile ProbeCounters counters = ProbeCounters.ZERO;
@@ -135,6 +139,45 @@ public final class SyntheticProbe implements EventProbe {
             untracked.add(pid);
             tracked.remove(pid);
         }
+    }
+
+    /**
+     * The batch reached the sinks. Counted always (one increment per batch, so the lean
+     * probe stays cheap); remembered, as the very list {@link #send} handed over, only
+     * when recording.
+     */
+    @Override
+    public void release(List<RawEvent> batch) {
+        // Listed before counted: whoever sees the count sees the batch in the list too.
+        if (recording) {
+            released.add(batch);
+        }
+        releaseCount.incrementAndGet();
+    }
+
+    /** Every batch released so far, in release order (recording only): the same lists {@link #send} took. */
+    public List<List<RawEvent>> released() {
+        return List.copyOf(released);
+    }
+
+    /** How many batches were released so far. */
+    public long releasedCount() {
+        return releaseCount.get();
+    }
+
+    /**
+     * Plays a pinned kernel side that kept following these processes (pid to start, ns since
+     * boot) for a previous detector: {@link #trackedProcesses()} returns them. Set before the
+     * detector starts.
+     */
+    public SyntheticProbe trackingAtOpen(Map<Integer, Long> processes) {
+        trackedAtOpen = Map.copyOf(processes);
+        return this;
+    }
+
+    @Override
+    public Map<Integer, Long> trackedProcesses() {
+        return trackedAtOpen;
     }
 
     /** Plays a full tracked map: track() refuses from now on. */
