@@ -101,7 +101,8 @@ class ChartTest {
         assertEquals("localhost/runtime-detector:dev", container.get("image"));
         assertEquals(List.of("--format=json", "--min-duration=1s", "--stats-interval=5m"), container.get("args"));
         assertEquals(Map.of("HOST_PROCFS", "/host/proc", "RD_METRICS_PORT", "9400", "NODE_NAME", "<spec.nodeName>",
-                        "RD_PIN_DIR", "/sys/fs/bpf/runtime-detector", "RD_READER_TIMEOUT", "10m"),
+                        "RD_PIN_DIR", "/sys/fs/bpf/runtime-detector", "RD_READER_TIMEOUT", "10m",
+                        "RD_STATE_DIR", "/var/lib/runtime-detector"),
                 env(container));
         // Pinned mode: the node's BPF filesystem, and one pod per node at a time.
         assertEquals(Map.of("type", "RollingUpdate", "rollingUpdate", Map.of("maxSurge", 0, "maxUnavailable", 1)),
@@ -111,6 +112,9 @@ class ChartTest {
                 volumes.toString());
         List<Map<String, Object>> mounts = cast(container.get("volumeMounts"));
         assertTrue(mounts.contains(Map.of("name", "bpffs", "mountPath", "/sys/fs/bpf")), mounts.toString());
+        assertTrue(volumes.contains(Map.of("name", "state",
+                "hostPath", Map.of("path", "/var/lib/runtime-detector", "type", "DirectoryOrCreate"))), volumes.toString());
+        assertTrue(mounts.contains(Map.of("name", "state", "mountPath", "/var/lib/runtime-detector")), mounts.toString());
         assertNull(pod.get("initContainers"));
         assertEquals(Map.of(
                         "runAsUser", 0,
@@ -160,7 +164,8 @@ class ChartTest {
                         // In the keys' order, one per line.
                         "RD_KAFKA_PROPERTY", "compression.type=zstd\nsecurity.protocol=SSL",
                         "RD_PIN_DIR", "/sys/fs/bpf/runtime-detector",
-                        "RD_READER_TIMEOUT", "10m"),
+                        "RD_READER_TIMEOUT", "10m",
+                        "RD_STATE_DIR", "/var/lib/runtime-detector"),
                 env(container));
         // --set merges into the default resources rather than replacing them.
         assertEquals(Map.of("requests", Map.of("cpu", "100m", "memory", "160Mi"), "limits", Map.of("memory", "1Gi")),
@@ -223,7 +228,8 @@ class ChartTest {
         assertEquals(List.of(Map.of("name", "bpffs", "mountPath", "/sys/fs/bpf"), Map.of("name", "tmp", "mountPath", "/tmp")),
                 unpin.get("volumeMounts"));
         Map<String, String> env = env(Chart.container(daemonSet));
-        assertFalse(env.containsKey("RD_PIN_DIR") || env.containsKey("RD_READER_TIMEOUT"), env.toString());
+        assertFalse(env.containsKey("RD_PIN_DIR") || env.containsKey("RD_READER_TIMEOUT")
+                || env.containsKey("RD_STATE_DIR"), env.toString());
 
         Map<String, Object> off = Chart.daemonSet(Chart.render(Map.of("pinning.enabled", "false")));
         assertFalse(env(Chart.container(off)).containsKey("RD_PIN_DIR"));

@@ -16,17 +16,25 @@ final class NodeBpffs implements AutoCloseable {
     /** The host path the DaemonSet mounts, and the chart's default pin directory below it. */
     static final String NODE_PATH = "/sys/fs/bpf";
     static final String PIN_DIR = "runtime-detector";
+    static final String STATE_PATH = "/var/lib/runtime-detector";
 
     private final Path mount;
+    private final Path state;
 
     NodeBpffs() throws IOException, InterruptedException {
         mount = Files.createTempDirectory("rd-node-bpffs");
+        state = Files.createTempDirectory("rd-node-state");
         exec("mount", "-t", "bpf", "bpf", mount.toString());
     }
 
-    /** The same container on a node whose BPF filesystem is this one. */
+    /** The same container on a node whose BPF filesystem is this one, and whose state directory is {@link #state()}. */
     PodmanRun on(PodmanRun run) {
-        return run.withHostPath(NODE_PATH, mount);
+        return run.withHostPath(NODE_PATH, mount).withHostPath(STATE_PATH, state);
+    }
+
+    /** The node's directory where a graceful stop leaves the followed processes (the chart's pinning.stateDir). */
+    Path state() {
+        return state;
     }
 
     /** The pin directory the DaemonSet's detector uses, as seen from the node. */
@@ -34,9 +42,14 @@ final class NodeBpffs implements AutoCloseable {
         return mount.resolve(PIN_DIR);
     }
 
-    /** Removes what the detectors pinned, so that the next test starts on an empty node. */
-    void unpin() {
+    /** Removes what the detectors pinned and left, so that the next test starts on an empty node. */
+    void unpin() throws IOException {
         KernelProbe.unpin(pins());
+        try (var files = Files.list(state)) {
+            for (Path f : files.toList()) {
+                Files.delete(f);
+            }
+        }
     }
 
     @Override
@@ -46,6 +59,7 @@ final class NodeBpffs implements AutoCloseable {
         } finally {
             exec("umount", mount.toString());
             Files.delete(mount);
+            Files.delete(state);
         }
     }
 

@@ -36,7 +36,8 @@ final class Cli {
             "trackedPids", "--track-pid",
             "minDuration", "--min-duration",
             "pinDir", "--pin-dir",
-            "readerTimeout", "--reader-timeout");
+            "readerTimeout", "--reader-timeout",
+            "stateDir", "--state-dir");
     static final String NODE_ENV = "NODE_NAME";
     static final String ENV_PREFIX = "RD_";
 
@@ -191,11 +192,17 @@ final class Cli {
         private Optional<PinOptions> pinning() throws UsageException {
             Optional<Value> dir = optionalValue("--pin-dir");
             Value timeout = single("--reader-timeout");
+            Optional<Value> state = optionalValue("--state-dir");
             if (dir.isEmpty()) {
+                if (state.isPresent()) {
+                    throw new UsageException(state.get().source(), "only a pinned detector (--pin-dir) keeps state");
+                }
                 return Optional.empty();
             }
             return Optional.of(new PinOptions(FlagValues.absolutePath(dir.get().source(), dir.get().text()),
-                    DurationFlag.parse(timeout.source(), timeout.text())));
+                    DurationFlag.parse(timeout.source(), timeout.text()),
+                    state.isPresent() ? Optional.of(FlagValues.absolutePath(state.get().source(), state.get().text()))
+                            : Optional.empty()));
         }
 
         private Optional<KafkaOptions> kafka() throws UsageException {

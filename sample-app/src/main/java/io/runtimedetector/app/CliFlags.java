@@ -134,7 +134,12 @@ final class CliFlags {
                     + " for this long (0: never), so that a forgotten detector costs a node nothing.")
     String readerTimeout;
 
-    @Option(names = "--unpin", order = 42,
+    @Option(names = "--state-dir", paramLabel = "DIR", order = 42,
+            description = "With --pin-dir: where a graceful stop leaves the followed processes, so that the next"
+                    + " detector reports the exit of one that ended in between with its image. Default: none.")
+    String stateDir;
+
+    @Option(names = "--unpin", order = 43,
             description = "Remove what --pin-dir holds (the programs detach, unread events are discarded) and exit;"
                     + " refused while a detector reads it.")
     boolean unpin;

@@ -74,7 +74,7 @@ public record CliOptions(
 
     /** The detector's options these flags give; the caller adds sinks and the container name source. */
     DetectorOptions.Builder detectorOptions() {
-        return DetectorOptions.builder()
+        DetectorOptions.Builder builder = DetectorOptions.builder()
                 .envPrefix(envPrefix.orElse(""))
                 .reportedEnvKeys(envKeys)
                 .minDuration(minDuration)
@@ -84,6 +84,8 @@ public record CliOptions(
                 .procfs(procPath)
                 .attributeContainers(containers)
                 .probe(probe -> pinning.ifPresent(pin -> probe.pinDir(pin.dir()).readerTimeout(pin.readerTimeout())));
+        pinning.flatMap(PinOptions::stateDir).ifPresent(builder::stateDir);
+        return builder;
     }
 
     /** Just a command (help, version) with every setting at its default. */

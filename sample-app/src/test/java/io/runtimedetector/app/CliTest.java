@@ -128,7 +128,7 @@ class CliTest {
     @Test
     void theHelpIsGeneratedWithTheDefaults() {
         String help = Cli.help();
-        for (String flag : List.of("--pin-dir", "--reader-timeout", "--unpin",
+        for (String flag : List.of("--pin-dir", "--reader-timeout", "--state-dir", "--unpin",
                 "--env-prefix", "--env", "--exclude-exe", "--min-duration", "--open-trigger",
                 "--track-pid", "--proc", "--format", "--output", "--log-level", "--stats-interval", "--kafka-bootstrap",
                 "--kafka-topic", "--kafka-property", "--node-name", "--metrics-port", "--metrics-address", "--help",
@@ -289,13 +289,16 @@ class CliTest {
     void pinnedModeIsOptInAndItsTimeoutIsCheckedByTheProbesRules() throws Exception {
         assertEquals(Optional.empty(), parse().pinning());
         CliOptions pinned = parse("--pin-dir", "/sys/fs/bpf/rd", "--reader-timeout", "5m");
-        assertEquals(Optional.of(new PinOptions(Path.of("/sys/fs/bpf/rd"), Duration.ofMinutes(5))), pinned.pinning());
+        assertEquals(Optional.of(new PinOptions(Path.of("/sys/fs/bpf/rd"), Duration.ofMinutes(5), Optional.empty())), pinned.pinning());
         assertEquals(Path.of("/sys/fs/bpf/rd"), pinned.detectorOptions().build().probeConfig().pinDir().orElseThrow());
         assertEquals(Duration.ofMinutes(10), parse("--pin-dir", "/sys/fs/bpf/rd").pinning().orElseThrow().readerTimeout());
-        assertEquals(Optional.of(new PinOptions(Path.of("/sys/fs/bpf/x"), Duration.ZERO)),
+        assertEquals(Optional.of(new PinOptions(Path.of("/sys/fs/bpf/x"), Duration.ZERO, Optional.empty())),
                 new Cli(Map.of("RD_PIN_DIR", "/sys/fs/bpf/x", "RD_READER_TIMEOUT", "0")).parse(List.of()).pinning());
 
         assertRefused("--pin-dir: 'bpf/rd' is a relative path; give an absolute one", () -> parse("--pin-dir", "bpf/rd"));
+        CliOptions withState = parse("--pin-dir", "/sys/fs/bpf/rd", "--state-dir", "/var/lib/rd");
+        assertEquals(Optional.of(Path.of("/var/lib/rd")), withState.detectorOptions().build().stateDir());
+        assertRefused("--state-dir: only a pinned detector (--pin-dir) keeps state", () -> parse("--state-dir", "/var/lib/rd"));
         UsageException tooShort = assertThrows(UsageException.class,
                 () -> parse("--pin-dir", "/sys/fs/bpf/rd", "--reader-timeout", "100ms"));
         assertEquals("--reader-timeout", tooShort.subject(), tooShort.getMessage());

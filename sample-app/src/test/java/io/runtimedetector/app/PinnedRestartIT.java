@@ -94,6 +94,61 @@ class PinnedRestartIT {
         System.out.println("kill -9 during a storm of " + n + ": " + counts);
     }
 
+    /**
+     * A rolling upgrade: the detector stops gracefully, 5 000 processes start and end before
+     * the next one runs, and two processes it followed end meanwhile. The next detector
+     * reports each process of the gap once, EXEC and EXIT, the two EXITs with the image the
+     * first detector reported (from the state it left), and does not report the still
+     * running one a second time.
+     */
+    @Test
+    void aGracefulRestartReportsTheGapOnceAndTheEndedFollowedProcessesWithTheirImage() throws Exception {
+        int n = 5_000;
+        Path out = dir.resolve("events.jsonl");
+        Path state = Files.createDirectories(dir.resolve("state"));
+        AppProcess first = start(out, "--state-dir", state.toString());
+        List<Process> followed = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            ProcessBuilder sleeper = new ProcessBuilder("/bin/sleep", "600" + i);
+            sleeper.environment().put(prefix + "T", "L" + i);
+            followed.add(sleeper.start());
+        }
+        try {
+            for (int i = 0; i < 3; i++) {
+                String tag = "L" + i;
+                awaitEvent(out, e -> tag.equals(tagOf(e)) && "EXEC".equals(e.get("type").asText()), Duration.ofSeconds(30));
+            }
+            stop(first);
+
+            followed.get(0).destroyForcibly().waitFor();
+            followed.get(1).destroyForcibly().waitFor();
+            assertEquals(0, storm(n).waitFor(), "the storm");
+
+            AppProcess second = start(out, "--state-dir", state.toString());
+            Map<String, Set<String>> byTag = awaitAll(out, n, Duration.ofSeconds(120));
+            for (int i = 0; i < 2; i++) {
+                String tag = "L" + i;
+                JsonNode exit = awaitEvent(out, e -> tag.equals(tagOf(e)) && "EXIT".equals(e.get("type").asText()),
+                        Duration.ofSeconds(30));
+                assertEquals("[\"/bin/sleep\",\"600" + i + "\"]", exit.get("cmdLine").toString(),
+                        "the image the first detector reported: " + exit);
+                assertEquals(-1, exit.get("exitCode").asInt(), exit.toString());
+                assertEquals(9, exit.get("signal").asInt(), exit.toString());
+            }
+            stop(second);
+
+            for (int i = 0; i < n; i++) {
+                assertEquals(Set.of("EXEC", "EXIT"), byTag.get(Integer.toString(i)), "process " + i);
+            }
+            Counts counts = counts(out);
+            assertEquals(0, counts.duplicates(), "a graceful restart delivers everything once: " + counts);
+            assertEquals(2 * n + 3 + 2, counts.total(), counts.toString());
+            System.out.println("graceful restart with " + n + " processes in the gap: " + counts);
+        } finally {
+            followed.forEach(Process::destroyForcibly);
+        }
+    }
+
     /** Two readers on one ring would take each other's records: the second detector is refused, in one sentence. */
     @Test
     void aSecondDetectorOnTheSamePinsIsRefused() throws Exception {
@@ -110,17 +165,39 @@ class PinnedRestartIT {
         }
     }
 
-    private AppProcess start(Path out) throws Exception {
-        AppProcess app = AppProcess.start(command(out), dir);
+    private AppProcess start(Path out, String... more) throws Exception {
+        AppProcess app = AppProcess.start(command(out, more), dir);
         apps.add(app);
         app.awaitStderr(line -> line.contains("detector ready"), READY_WITHIN);
         return app;
     }
 
-    private List<String> command(Path out) {
-        return AppProcess.javaJar(AppProcess.jar(), "--pin-dir", pins.toString(), "--min-duration", "0",
+    private List<String> command(Path out, String... more) {
+        List<String> args = new ArrayList<>(List.of("--pin-dir", pins.toString(), "--min-duration", "0",
                 "--env-prefix", prefix, "--env", prefix + "T", "--format", "json", "--output", out.toString(),
-                "--containers", "off");
+                "--containers", "off"));
+        args.addAll(List.of(more));
+        return AppProcess.javaJar(AppProcess.jar(), args.toArray(String[]::new));
+    }
+
+    private String tagOf(JsonNode event) {
+        return event.path("envs").path(prefix + "T").asText(null);
+    }
+
+    private static JsonNode awaitEvent(Path out, java.util.function.Predicate<JsonNode> match, Duration limit)
+            throws Exception {
+        long deadline = System.nanoTime() + KernelTestSupport.patience(limit).toNanos();
+        while (true) {
+            for (JsonNode e : events(out)) {
+                if (match.test(e)) {
+                    return e;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no such event within " + limit + " in " + out);
+            }
+            Thread.sleep(100);
+        }
     }
 
     private static void stop(AppProcess app) throws InterruptedException {
@@ -154,7 +231,7 @@ class PinnedRestartIT {
         }
     }
 
-    /** Waits until every tag 0..n-1 has an EXEC and an EXIT in {@code out}; returns the types seen per tag. */
+    /** Waits until every tag 0..n-1 has an EXEC and an EXIT in {@code out}; returns the types seen per tag (all tags). */
     private Map<String, Set<String>> awaitAll(Path out, int n, Duration limit) throws Exception {
         long deadline = System.nanoTime() + KernelTestSupport.patience(limit).toNanos();
         while (true) {
@@ -165,7 +242,9 @@ class PinnedRestartIT {
                     byTag.computeIfAbsent(tag, t -> new TreeSet<>()).add(e.get("type").asText());
                 }
             }
-            long complete = byTag.values().stream().filter(t -> t.contains("EXEC") && t.contains("EXIT")).count();
+            long complete = java.util.stream.IntStream.range(0, n).mapToObj(Integer::toString)
+                    .map(tag -> byTag.getOrDefault(tag, Set.of()))
+                    .filter(t -> t.contains("EXEC") && t.contains("EXIT")).count();
             if (complete >= n || System.nanoTime() > deadline) {
                 return byTag;
             }
@@ -195,7 +274,7 @@ class PinnedRestartIT {
             // The tag names one process of the storm, as (pid, start) does: the JSON's startTime is
             // the kernel's start converted with each detector's own clock offset, so it may differ
             // by a millisecond between two detectors, where the Kafka key's boot-time ns does not.
-            String tag = e.path("envs").path(prefix + "T").asText(null);
+            String tag = tagOf(e);
             if (tag != null) {
                 byKey.merge(tag + "/" + e.get("type").asText(), 1, Integer::sum);
             }
