@@ -135,7 +135,9 @@ class ImageIT {
         // Pinned mode: the programs stay attached without their process, and keep recording.
         assertEquals(programs, BpfPrograms.stillLoaded(programs), "the pinned programs outlive the detector");
 
-        // A rolling upgrade's gap: a service starts and ends while no detector runs ...
+        // A rolling upgrade's gap: a followed service ends, another starts and ends, while no
+        // detector runs ...
+        Podman.check(PODMAN, "rm", "--force", "--time=0", NAME_PREFIX + "svc-long");
         List<String> gapCmd = List.of("/bin/busybox", "sh", "-c", "sleep 2; exit 4");
         int gapPid = Images.service(NAME_PREFIX + "svc-gap", "svc-gap", gapCmd);
         assertEquals("4", Podman.check(PODMAN, "wait", NAME_PREFIX + "svc-gap"));
@@ -147,6 +149,10 @@ class ImageIT {
         assertService(gapExec, gapPid, gapCmd, "svc-gap");
         JsonNode gapExit = nextLog.awaitEvent(e -> isEvent(e, "EXIT", gapPid), Duration.ofSeconds(30));
         assertEquals(4, gapExit.get("exitCode").asInt(), gapExit.toString());
+        // The followed one's EXIT carries the image the first detector reported, from the state
+        // its graceful stop left in the node's state directory.
+        JsonNode longExit = nextLog.awaitEvent(e -> isEvent(e, "EXIT", longPid), Duration.ofSeconds(30));
+        assertService(longExit, longPid, longCmd, "svc-long");
         Podman.check(Duration.ofSeconds(run.graceSeconds() + 30), "stop", "--time=" + run.graceSeconds(), next);
 
         // Uninstall (pinning.uninstall's init container): the same container with --unpin.

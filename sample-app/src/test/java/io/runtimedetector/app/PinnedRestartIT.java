@@ -236,8 +236,10 @@ class PinnedRestartIT {
         long deadline = System.nanoTime() + KernelTestSupport.patience(limit).toNanos();
         while (true) {
             Map<String, Set<String>> byTag = new HashMap<>();
-            for (JsonNode e : events(out)) {
-                String tag = e.path("envs").path(prefix + "T").asText(null);
+            List<JsonNode> events = events(out);
+            Map<String, String> tags = tagsByIdentity(events);
+            for (JsonNode e : events) {
+                String tag = tags.get(identity(e));
                 if (tag != null) {
                     byTag.computeIfAbsent(tag, t -> new TreeSet<>()).add(e.get("type").asText());
                 }
@@ -269,21 +271,40 @@ class PinnedRestartIT {
     }
 
     private Counts counts(Path out) throws IOException {
+        List<JsonNode> events = events(out);
+        Map<String, String> tags = tagsByIdentity(events);
         Map<String, Integer> byKey = new HashMap<>();
-        for (JsonNode e : events(out)) {
-            // The tag names one process of the storm, as (pid, start) does: the JSON's startTime is
-            // the kernel's start converted with each detector's own clock offset, so it may differ
-            // by a millisecond between two detectors, where the Kafka key's boot-time ns does not.
-            String tag = tagOf(e);
-            if (tag != null) {
-                byKey.merge(tag + "/" + e.get("type").asText(), 1, Integer::sum);
+        for (JsonNode e : events) {
+            if (tags.containsKey(identity(e))) {
+                // The Kafka key and the type: what a consumer drops repeats by.
+                byKey.merge(identity(e) + "/" + e.get("type").asText(), 1, Integer::sum);
             }
         }
         int total = byKey.values().stream().mapToInt(Integer::intValue).sum();
         return new Counts(total, byKey.size(), total - byKey.size());
     }
 
-    /** Events of this test's processes: all of them, distinct by (process, type), and the repeats. */
+    /**
+     * This test's processes, (pid, startBootTimeNs) to tag: from the events that carry the
+     * tag, so that an EXIT without its image (its EXEC went with a killed detector) is this
+     * test's too.
+     */
+    private Map<String, String> tagsByIdentity(List<JsonNode> events) {
+        Map<String, String> tags = new HashMap<>();
+        for (JsonNode e : events) {
+            String tag = tagOf(e);
+            if (tag != null) {
+                tags.put(identity(e), tag);
+            }
+        }
+        return tags;
+    }
+
+    private static String identity(JsonNode event) {
+        return event.get("pid").asText() + "/" + event.get("startBootTimeNs").asText();
+    }
+
+    /** Events of this test's processes: all of them, distinct by (pid, startBootTimeNs, type), and the repeats. */
     private record Counts(int total, int distinct, int duplicates) {
     }
 

@@ -43,6 +43,8 @@ public final class JsonEventFormat implements EventFormat {
         json.writeNumberField("pid", event.pid());
         json.writeStringField("time", timestamp(event.time()));
         json.writeStringField("startTime", timestamp(process.startTime()));
+        // The kernel's own start: with pid, what names the process the same way in every detector.
+        json.writeNumberField("startBootTimeNs", event.startBootTimeNs());
         json.writeNumberField("ppid", process.ppid());
         json.writeNumberField("uid", process.uid());
         json.writeStringField("exePath", process.exePath());

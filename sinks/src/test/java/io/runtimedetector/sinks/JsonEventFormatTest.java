@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class JsonEventFormatTest {
 
     private static final String COMMON = "\"pid\":42,\"time\":\"2024-05-01T12:00:00.123456789Z\","
-            + "\"startTime\":\"2024-05-01T11:59:59.500Z\",\"ppid\":1,\"uid\":1000,"
+            + "\"startTime\":\"2024-05-01T11:59:59.500Z\",\"startBootTimeNs\":5000000,\"ppid\":1,\"uid\":1000,"
             + "\"exePath\":\"/usr/bin/python3.11\",\"exeLink\":\"/usr/bin/python3\","
             + "\"cmdLine\":[\"python3\",\"app.py\",\"--name\",\"a \\\"quoted\\\" arg\"],"
             + "\"envs\":{\"RD_ENV\":\"prod\",\"RD_ID\":\"7\"},\"containerPid\":7,\"cgroupId\":4242";
@@ -63,19 +63,19 @@ class JsonEventFormatTest {
     void unknownFieldsAreEmptyNotMissing() {
         ProcessInfo unknown = new ProcessInfo(0, -1, 0, 0, null, null, null, null, null);
         ProcessEvent event = new ProcessEvent(EventType.EXEC, 9, 0, Instant.parse("2024-05-01T12:00:00Z"), unknown, null, null);
-        assertEquals("{\"type\":\"EXEC\",\"pid\":9,\"time\":\"2024-05-01T12:00:00Z\",\"startTime\":\"1970-01-01T00:00:00Z\","
+        assertEquals("{\"type\":\"EXEC\",\"pid\":9,\"time\":\"2024-05-01T12:00:00Z\",\"startTime\":\"1970-01-01T00:00:00Z\",\"startBootTimeNs\":0,"
                 + "\"ppid\":0,\"uid\":-1,\"exePath\":\"\",\"exeLink\":\"\",\"cmdLine\":[],\"envs\":{},\"containerPid\":0,\"cgroupId\":0}",
                 format.format(event));
     }
 
     @Test
     void anExitWithoutAnImageSaysSoLast() {
-        ProcessEvent event = new ProcessEvent(EventType.EXIT, 6001, 182_220_004_321L,
+        ProcessEvent event = new ProcessEvent(EventType.EXIT, 6001, 62_350_000_000L,
                 Instant.parse("2024-05-01T12:00:05Z"), ProcessInfo.unknownImage(Instant.parse("2024-05-01T11:58:00.250Z")),
                 null, new io.runtimedetector.event.ExitInfo(0, 0, java.time.Duration.ofMillis(124_750)));
         // The example line of JSON_SCHEMA.md.
         assertEquals("{\"type\":\"EXIT\",\"pid\":6001,\"time\":\"2024-05-01T12:00:05Z\","
-                + "\"startTime\":\"2024-05-01T11:58:00.250Z\",\"ppid\":0,\"uid\":-1,\"exePath\":\"\",\"exeLink\":\"\","
+                + "\"startTime\":\"2024-05-01T11:58:00.250Z\",\"startBootTimeNs\":62350000000,\"ppid\":0,\"uid\":-1,\"exePath\":\"\",\"exeLink\":\"\","
                 + "\"cmdLine\":[],\"envs\":{},\"containerPid\":0,\"cgroupId\":0,\"exitCode\":0,\"signal\":0,"
                 + "\"lifetimeMs\":124750,\"imageUnknown\":true}", format.format(event));
     }

@@ -25,7 +25,7 @@ class KafkaRecordsTest {
 
         assertEquals("node-a/4242/182220000000", records.key(exec));
         assertEquals("{\"node\":\"node-a\",\"type\":\"EXEC\",\"pid\":4242,\"time\":\"1970-01-01T00:00:00Z\","
-                + "\"startTime\":\"1970-01-01T00:00:00Z\",\"ppid\":1,\"uid\":0,\"exePath\":\"/bin/app\","
+                + "\"startTime\":\"1970-01-01T00:00:00Z\",\"startBootTimeNs\":182220000000,\"ppid\":1,\"uid\":0,\"exePath\":\"/bin/app\","
                 + "\"exeLink\":\"/bin/app\",\"cmdLine\":[\"app\"],\"envs\":{},\"containerPid\":1,\"cgroupId\":77,"
                 + "\"container\":{\"id\":\"" + ID + "\",\"runtime\":\"containerd\","
                 + "\"podUid\":\"4c6e1b2a-7d3f-4e5a-9b8c-0d1e2f3a4b5c\",\"podName\":\"cart-7d9f\","
