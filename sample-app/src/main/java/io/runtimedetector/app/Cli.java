@@ -34,7 +34,8 @@ final class Cli {
             "excludedExecutables", "--exclude-exe",
             "watchedFiles", "--open-trigger",
             "trackedPids", "--track-pid",
-            "minDuration", "--min-duration");
+            "minDuration", "--min-duration",
+            "stateDir", "--state-dir");
     static final String NODE_ENV = "NODE_NAME";
     static final String ENV_PREFIX = "RD_";
 
@@ -143,6 +144,7 @@ final class Cli {
             Value logLevel = single("--log-level");
             Optional<Value> stats = optionalValue("--stats-interval");
             Optional<Value> output = optionalValue("--output");
+            Optional<Value> stateDir = optionalValue("--state-dir");
 
             CliOptions parsed = new CliOptions(Command.RUN,
                     envPrefix.isPresent() ? Optional.of(FlagValues.envPrefix(source("--env-prefix"), envPrefix.get()))
@@ -157,7 +159,9 @@ final class Cli {
                     FlagValues.logLevel(logLevel.source(), logLevel.text()),
                     stats.isPresent() ? Optional.of(FlagValues.positive(stats.get().source(), stats.get().text()))
                             : Optional.empty(),
-                    kafka(), metrics());
+                    kafka(), metrics(),
+                    stateDir.isPresent() ? Optional.of(FlagValues.path(stateDir.get().source(), stateDir.get().text()))
+                            : Optional.empty());
             checkAgainstDetectorRules(parsed);
             return parsed;
         }

@@ -75,6 +75,11 @@ final class CliFlags {
                     + " there); none: container ids from the cgroup only.")
     String criSocket;
 
+    @Option(names = "--state-dir", paramLabel = "ABS_PATH", order = 14,
+            description = "Where a graceful stop leaves the followed processes for the next start, so that a restart"
+                    + " reports each EXEC and EXIT once (with the kernel probe's pinned mode). Default: none.")
+    String stateDir;
+
     // Output
 
     @Option(names = "--format", paramLabel = "text|json", order = 10, defaultValue = "text",

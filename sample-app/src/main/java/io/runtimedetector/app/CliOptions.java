@@ -28,6 +28,7 @@ import java.util.Optional;
  * @param statsInterval       how often to log the detector's metrics; empty: never
  * @param kafka               where to send events besides stdout or the output file; empty: nowhere
  * @param metrics             where to serve metrics and health; empty: not served
+ * @param stateDir            where a graceful stop leaves the followed processes for the next start; empty: nowhere
  */
 public record CliOptions(
         Command command,
@@ -45,7 +46,8 @@ public record CliOptions(
         String logLevel,
         Optional<Duration> statsInterval,
         Optional<KafkaOptions> kafka,
-        Optional<MetricsOptions> metrics) {
+        Optional<MetricsOptions> metrics,
+        Optional<Path> stateDir) {
 
     public static final Duration DEFAULT_MIN_DURATION = Duration.ofSeconds(1);
     public static final Path DEFAULT_PROC = Path.of("/proc");
@@ -67,11 +69,14 @@ public record CliOptions(
         Objects.requireNonNull(statsInterval, "statsInterval");
         Objects.requireNonNull(kafka, "kafka");
         Objects.requireNonNull(metrics, "metrics");
+        Objects.requireNonNull(stateDir, "stateDir");
     }
 
     /** The detector's options these flags give; the caller adds sinks and the container name source. */
     DetectorOptions.Builder detectorOptions() {
-        return DetectorOptions.builder()
+        DetectorOptions.Builder builder = DetectorOptions.builder();
+        stateDir.ifPresent(builder::stateDir);
+        return builder
                 .envPrefix(envPrefix.orElse(""))
                 .reportedEnvKeys(envKeys)
                 .minDuration(minDuration)
@@ -86,6 +91,6 @@ public record CliOptions(
     static CliOptions only(Command command) {
         return new CliOptions(command, Optional.empty(), List.of(), List.of(), DEFAULT_MIN_DURATION, List.of(), List.of(),
                 DEFAULT_PROC, true, CriChoice.SEARCH, OutputFormat.TEXT, Optional.empty(), DEFAULT_LOG_LEVEL, Optional.empty(), Optional.empty(),
-                Optional.empty());
+                Optional.empty(), Optional.empty());
     }
 }

@@ -81,7 +81,17 @@ class CliTest {
                 List.of(Path.of("/usr/bin/bash"), Path.of("/bin/sleep")), Duration.ofMillis(250),
                 List.of(Path.of("/etc/passwd"), Path.of("/etc/shadow")), List.of(1, 4242), Path.of("/host/proc"), true,
                 CriChoice.at(Path.of("/run/k3s/containerd/containerd.sock")), OutputFormat.JSON, Optional.of(Path.of("events.jsonl")), "DEBUG", Optional.of(Duration.ofMinutes(2)),
-                Optional.empty(), Optional.empty());
+                Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
+    @Test
+    void aStateDirectoryMustBeAbsolute() throws Exception {
+        assertEquals(Optional.of(Path.of("/var/lib/runtime-detector")),
+                parse("--state-dir", "/var/lib/runtime-detector").stateDir());
+        assertEquals(Optional.of(Path.of("/var/lib/rd")),
+                new Cli(Map.of("RD_STATE_DIR", "/var/lib/rd")).parse(List.of()).stateDir());
+        assertEquals(Optional.empty(), parse().stateDir());
+        assertRefused("--state-dir: must be an absolute path, was state", () -> parse("--state-dir", "state"));
     }
 
     @Test
