@@ -423,6 +423,10 @@ final class ProcessLifecycle {
 
     /** Leaves the process for the next detector: what its EXIT is to describe, and whether its EXEC went out. */
     private void save() {
+        if (carried == Carried.UNKNOWN) {
+            // Nothing to keep: its EXIT, should it still come, is known from the backlog alone.
+            return;
+        }
         if (phase == Phase.REPORTED && reportedImage != null) {
             rules.saved().add(new SavedProcess(new ProcessKey(pid, startBootTimeNs), reportedImage, true, requested));
         } else if (phase == Phase.PENDING && image != null && followable) {

@@ -119,6 +119,36 @@ class RestartTest extends SyntheticTestBase {
     }
 
     @Test
+    void aProcessStillWaitingForTheMinimumDurationAtTheStopIsReportedAtItsExitIfItLivedLongEnough() throws Exception {
+        DetectorOptions.Builder tenSeconds = options().minDuration(Duration.ofSeconds(10)).stateDir(state);
+        // Never in the fake /proc: the scan does not find it, and at the second start it has ended.
+        SimProcess p = SimProcess.of(600, 20.0);
+        SyntheticDetector first = created(tenSeconds);
+        first.detector.start().toCompletableFuture().join();
+        // Exec'd 20 s into its life (ktime 0 is "now"): its EXEC waits 10 s more.
+        first.send(p.execComplete("/usr/bin/job", "/usr/bin/job", Map.of(), "job", "--long"));
+        first.awaitMetrics("its EXEC waiting", m -> m.liveProcesses() == 1);
+        first.stopAndExpectComplete();
+        assertTrue(Files.readString(state.resolve(StateFile.NAME)).contains("\"execReported\":false"));
+
+        SyntheticDetector second = start(tenSeconds);
+        second.send(at(p.exit(), secondsAgo(0.5)));
+        assertEquals(List.of("job", "--long"), second.next(EventType.EXEC, 600).process().cmdLine());
+        second.next(EventType.EXIT, 600);
+    }
+
+    @Test
+    void aProcessWhoseImageNobodyKnewIsNotWrittenToTheStateFile() throws Exception {
+        SyntheticDetector d = created(options().stateDir(state));
+        d.probe.trackingAtOpen(Map.of(200, a.startBootTimeNs()));
+        d.detector.start().toCompletableFuture().join();
+        d.awaitMetrics("a waiting for its EXIT", m -> m.liveProcesses() == 1);
+        d.stopAndExpectComplete();
+
+        assertEquals(1, Files.readAllLines(state.resolve(StateFile.NAME)).size(), "the header alone");
+    }
+
+    @Test
     void anExitFromTheBacklogOfAProcessNobodyKnewIsReportedOnlyIfItLivedTheMinimumDuration() {
         SyntheticDetector d = start(options().minDuration(Duration.ofSeconds(1)));
         SimProcess brief = SimProcess.of(500, 10.5);

@@ -1,9 +1,12 @@
 package io.runtimedetector.micrometer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.runtimedetector.ContainerMetrics;
 import io.runtimedetector.DetectorMetrics;
+import io.runtimedetector.RestartMetrics;
 import io.runtimedetector.FilterReason;
 import io.runtimedetector.event.EventType;
 import io.runtimedetector.sink.SinkCounters;
@@ -53,6 +56,23 @@ class DetectorMeterBinderTest {
         assertEquals(4, registry.get("runtime.detector.sink.failed").tag("sink", "kafka:events").functionCounter().count());
         assertEquals(1, registry.get("runtime.detector.sink.stopped").tag("sink", "kafka:events").gauge().value());
         assertEquals(0, registry.get("runtime.detector.sink.stopped").tag("sink", "stdout").gauge().value());
+    }
+
+    @Test
+    void whatWasTakenOverFromThePreviousDetectorIsCounted() {
+        DetectorMetrics base = metrics(1);
+        DetectorMetrics m = new DetectorMetrics(base.rawEvents(), base.emitted(), base.filtered(), 0, 0, 0, 0, 0, 0, 0,
+                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "", 0, 0, ContainerMetrics.NONE,
+                new RestartMetrics(31, 32, 33, 34));
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        new DetectorMeterBinder(() -> m, () -> new SinkStats(List.of())).bindTo(registry);
+
+        assertEquals(31, registry.get("runtime.detector.restart.snapshot.loaded").functionCounter().count());
+        assertEquals(32, registry.get("runtime.detector.restart.resumed").functionCounter().count());
+        assertEquals(33, registry.get("runtime.detector.restart.exits").tag("image", "snapshot").functionCounter().count());
+        assertEquals(34, registry.get("runtime.detector.restart.exits").tag("image", "unknown").functionCounter().count());
+        assertTrue(m.summary().endsWith("restart{snapshot_loaded=31 resumed=32 exits_from_snapshot=33"
+                + " exits_image_unknown=34}"), m.summary());
     }
 
     @Test

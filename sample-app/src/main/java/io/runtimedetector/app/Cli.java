@@ -146,6 +146,7 @@ final class Cli {
             Value logLevel = single("--log-level");
             Optional<Value> stats = optionalValue("--stats-interval");
             Optional<Value> output = optionalValue("--output");
+            Optional<Value> stateDir = optionalValue("--state-dir");
 
             Optional<PinOptions> pinning = pinning();
             boolean unpin = parsed.hasMatchedOption("--unpin");
@@ -165,7 +166,9 @@ final class Cli {
                     FlagValues.logLevel(logLevel.source(), logLevel.text()),
                     stats.isPresent() ? Optional.of(FlagValues.positive(stats.get().source(), stats.get().text()))
                             : Optional.empty(),
-                    kafka(), metrics(), pinning);
+                    kafka(), metrics(), pinning,
+                    stateDir.isPresent() ? Optional.of(FlagValues.path(stateDir.get().source(), stateDir.get().text()))
+                            : Optional.empty());
             checkAgainstDetectorRules(result);
             return result;
         }
@@ -192,17 +195,11 @@ final class Cli {
         private Optional<PinOptions> pinning() throws UsageException {
             Optional<Value> dir = optionalValue("--pin-dir");
             Value timeout = single("--reader-timeout");
-            Optional<Value> state = optionalValue("--state-dir");
             if (dir.isEmpty()) {
-                if (state.isPresent()) {
-                    throw new UsageException(state.get().source(), "only a pinned detector (--pin-dir) keeps state");
-                }
                 return Optional.empty();
             }
             return Optional.of(new PinOptions(FlagValues.absolutePath(dir.get().source(), dir.get().text()),
-                    DurationFlag.parse(timeout.source(), timeout.text()),
-                    state.isPresent() ? Optional.of(FlagValues.absolutePath(state.get().source(), state.get().text()))
-                            : Optional.empty()));
+                    DurationFlag.parse(timeout.source(), timeout.text())));
         }
 
         private Optional<KafkaOptions> kafka() throws UsageException {

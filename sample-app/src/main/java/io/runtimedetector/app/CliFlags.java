@@ -75,6 +75,11 @@ final class CliFlags {
                     + " there); none: container ids from the cgroup only.")
     String criSocket;
 
+    @Option(names = "--state-dir", paramLabel = "ABS_PATH", order = 14,
+            description = "Where a graceful stop leaves the followed processes for the next start, so that a restart"
+                    + " reports each EXEC and EXIT once (with the kernel probe's pinned mode). Default: none.")
+    String stateDir;
+
     // Output
 
     @Option(names = "--format", paramLabel = "text|json", order = 10, defaultValue = "text",
@@ -134,12 +139,7 @@ final class CliFlags {
                     + " for this long (0: never), so that a forgotten detector costs a node nothing.")
     String readerTimeout;
 
-    @Option(names = "--state-dir", paramLabel = "DIR", order = 42,
-            description = "With --pin-dir: where a graceful stop leaves the followed processes, so that the next"
-                    + " detector reports the exit of one that ended in between with its image. Default: none.")
-    String stateDir;
-
-    @Option(names = "--unpin", order = 43,
+    @Option(names = "--unpin", order = 42,
             description = "Remove what --pin-dir holds (the programs detach, unread events are discarded) and exit;"
                     + " refused while a detector reads it.")
     boolean unpin;

@@ -29,6 +29,7 @@ import java.util.Optional;
  * @param kafka               where to send events besides stdout or the output file; empty: nowhere
  * @param metrics             where to serve metrics and health; empty: not served
  * @param pinning             pinned mode; empty: the programs detach when the process ends
+ * @param stateDir            where a graceful stop leaves the followed processes for the next start; empty: nowhere
  */
 public record CliOptions(
         Command command,
@@ -47,7 +48,8 @@ public record CliOptions(
         Optional<Duration> statsInterval,
         Optional<KafkaOptions> kafka,
         Optional<MetricsOptions> metrics,
-        Optional<PinOptions> pinning) {
+        Optional<PinOptions> pinning,
+        Optional<Path> stateDir) {
 
     public static final Duration DEFAULT_MIN_DURATION = Duration.ofSeconds(1);
     public static final Path DEFAULT_PROC = Path.of("/proc");
@@ -70,11 +72,14 @@ public record CliOptions(
         Objects.requireNonNull(kafka, "kafka");
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(pinning, "pinning");
+        Objects.requireNonNull(stateDir, "stateDir");
     }
 
     /** The detector's options these flags give; the caller adds sinks and the container name source. */
     DetectorOptions.Builder detectorOptions() {
-        DetectorOptions.Builder builder = DetectorOptions.builder()
+        DetectorOptions.Builder builder = DetectorOptions.builder();
+        stateDir.ifPresent(builder::stateDir);
+        return builder
                 .envPrefix(envPrefix.orElse(""))
                 .reportedEnvKeys(envKeys)
                 .minDuration(minDuration)
@@ -84,14 +89,12 @@ public record CliOptions(
                 .procfs(procPath)
                 .attributeContainers(containers)
                 .probe(probe -> pinning.ifPresent(pin -> probe.pinDir(pin.dir()).readerTimeout(pin.readerTimeout())));
-        pinning.flatMap(PinOptions::stateDir).ifPresent(builder::stateDir);
-        return builder;
     }
 
     /** Just a command (help, version) with every setting at its default. */
     static CliOptions only(Command command) {
         return new CliOptions(command, Optional.empty(), List.of(), List.of(), DEFAULT_MIN_DURATION, List.of(), List.of(),
                 DEFAULT_PROC, true, CriChoice.SEARCH, OutputFormat.TEXT, Optional.empty(), DEFAULT_LOG_LEVEL, Optional.empty(), Optional.empty(),
-                Optional.empty(), Optional.empty());
+                Optional.empty(), Optional.empty(), Optional.empty());
     }
 }

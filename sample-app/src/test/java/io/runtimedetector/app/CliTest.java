@@ -81,7 +81,17 @@ class CliTest {
                 List.of(Path.of("/usr/bin/bash"), Path.of("/bin/sleep")), Duration.ofMillis(250),
                 List.of(Path.of("/etc/passwd"), Path.of("/etc/shadow")), List.of(1, 4242), Path.of("/host/proc"), true,
                 CriChoice.at(Path.of("/run/k3s/containerd/containerd.sock")), OutputFormat.JSON, Optional.of(Path.of("events.jsonl")), "DEBUG", Optional.of(Duration.ofMinutes(2)),
-                Optional.empty(), Optional.empty(), Optional.empty());
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
+    @Test
+    void aStateDirectoryMustBeAbsolute() throws Exception {
+        assertEquals(Optional.of(Path.of("/var/lib/runtime-detector")),
+                parse("--state-dir", "/var/lib/runtime-detector").stateDir());
+        assertEquals(Optional.of(Path.of("/var/lib/rd")),
+                new Cli(Map.of("RD_STATE_DIR", "/var/lib/rd")).parse(List.of()).stateDir());
+        assertEquals(Optional.empty(), parse().stateDir());
+        assertRefused("--state-dir: must be an absolute path, was state", () -> parse("--state-dir", "state"));
     }
 
     @Test
@@ -289,16 +299,13 @@ class CliTest {
     void pinnedModeIsOptInAndItsTimeoutIsCheckedByTheProbesRules() throws Exception {
         assertEquals(Optional.empty(), parse().pinning());
         CliOptions pinned = parse("--pin-dir", "/sys/fs/bpf/rd", "--reader-timeout", "5m");
-        assertEquals(Optional.of(new PinOptions(Path.of("/sys/fs/bpf/rd"), Duration.ofMinutes(5), Optional.empty())), pinned.pinning());
+        assertEquals(Optional.of(new PinOptions(Path.of("/sys/fs/bpf/rd"), Duration.ofMinutes(5))), pinned.pinning());
         assertEquals(Path.of("/sys/fs/bpf/rd"), pinned.detectorOptions().build().probeConfig().pinDir().orElseThrow());
         assertEquals(Duration.ofMinutes(10), parse("--pin-dir", "/sys/fs/bpf/rd").pinning().orElseThrow().readerTimeout());
-        assertEquals(Optional.of(new PinOptions(Path.of("/sys/fs/bpf/x"), Duration.ZERO, Optional.empty())),
+        assertEquals(Optional.of(new PinOptions(Path.of("/sys/fs/bpf/x"), Duration.ZERO)),
                 new Cli(Map.of("RD_PIN_DIR", "/sys/fs/bpf/x", "RD_READER_TIMEOUT", "0")).parse(List.of()).pinning());
 
         assertRefused("--pin-dir: 'bpf/rd' is a relative path; give an absolute one", () -> parse("--pin-dir", "bpf/rd"));
-        CliOptions withState = parse("--pin-dir", "/sys/fs/bpf/rd", "--state-dir", "/var/lib/rd");
-        assertEquals(Optional.of(Path.of("/var/lib/rd")), withState.detectorOptions().build().stateDir());
-        assertRefused("--state-dir: only a pinned detector (--pin-dir) keeps state", () -> parse("--state-dir", "/var/lib/rd"));
         UsageException tooShort = assertThrows(UsageException.class,
                 () -> parse("--pin-dir", "/sys/fs/bpf/rd", "--reader-timeout", "100ms"));
         assertEquals("--reader-timeout", tooShort.subject(), tooShort.getMessage());
