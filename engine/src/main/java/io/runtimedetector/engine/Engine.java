@@ -201,7 +201,7 @@ final class Engine {
                 counters.procEnvPrefixReadCount(), counters.procCmdlineReadCount(), counters.procAliveCheckCount(),
                 counters.internalErrorCount(), queue.capacity(), queue.depth(), queue.highWater(), queue.fullWaits(),
                 programVariant, records.averageExecBytes(), records.averageExitBytes(), containerMetrics(),
-                counters.restartSnapshot());
+                counters.restartSnapshot().withLostWhileUnread(kernel.lostWhileUnread()));
     }
 
     private ContainerMetrics containerMetrics() {

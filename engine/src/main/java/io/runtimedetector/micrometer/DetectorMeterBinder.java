@@ -123,6 +123,8 @@ public final class DetectorMeterBinder implements MeterBinder {
                 + " image came from", m -> m.restarts().exitsFromSnapshot(), "image", "snapshot");
         counter(registry, "restart.exits", "EXITs of processes that ended while no detector ran, by where their"
                 + " image came from", m -> m.restarts().exitsImageUnknown(), "image", "unknown");
+        counter(registry, "restart.lost", restarts + ": events the kernel dropped, its pinned ring full, while no"
+                + " detector read it", m -> m.restarts().lostWhileUnread());
         // A state set: 1 for the variant the kernel runs, 0 for the others (all 0 before start).
         for (BpfVariant variant : List.of(BpfVariant.BPF_LOOP, BpfVariant.BOUNDED_LOOP)) {
             gauge(registry, "program", "The build of the eBPF programs the kernel runs: 1 for the one loaded",

@@ -111,9 +111,10 @@ class MetricsTest extends SyntheticTestBase {
         d.awaitMetrics("the refused track", m -> m.trackOverflows() == 1);
 
         d.probe.counters(new ProbeCounters(5, 2, 100, 10, 3, 4, 90, 1, io.runtimedetector.probe.QueueStats.EMPTY,
-                io.runtimedetector.probe.RecordSizes.NONE));
+                io.runtimedetector.probe.RecordSizes.NONE, 0, 7));
         DetectorMetrics m = d.metrics();
         assertEquals(5, m.kernelLost());
+        assertEquals(7, m.restarts().lostWhileUnread(), "a pinned ring's loss while no detector read it");
         assertEquals(3, m.trackOverflows(), "the kernel's full-map refusals plus the engine's");
         assertEquals(1, m.decodeErrors());
     }

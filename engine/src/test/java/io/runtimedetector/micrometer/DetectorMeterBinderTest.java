@@ -63,7 +63,7 @@ class DetectorMeterBinderTest {
         DetectorMetrics base = metrics(1);
         DetectorMetrics m = new DetectorMetrics(base.rawEvents(), base.emitted(), base.filtered(), 0, 0, 0, 0, 0, 0, 0,
                 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "", 0, 0, ContainerMetrics.NONE,
-                new RestartMetrics(31, 32, 33, 34));
+                new RestartMetrics(31, 32, 33, 34, 35));
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         new DetectorMeterBinder(() -> m, () -> new SinkStats(List.of())).bindTo(registry);
 
@@ -71,8 +71,9 @@ class DetectorMeterBinderTest {
         assertEquals(32, registry.get("runtime.detector.restart.resumed").functionCounter().count());
         assertEquals(33, registry.get("runtime.detector.restart.exits").tag("image", "snapshot").functionCounter().count());
         assertEquals(34, registry.get("runtime.detector.restart.exits").tag("image", "unknown").functionCounter().count());
+        assertEquals(35, registry.get("runtime.detector.restart.lost").functionCounter().count());
         assertTrue(m.summary().endsWith("restart{snapshot_loaded=31 resumed=32 exits_from_snapshot=33"
-                + " exits_image_unknown=34}"), m.summary());
+                + " exits_image_unknown=34 lost_while_unread=35}"), m.summary());
     }
 
     @Test

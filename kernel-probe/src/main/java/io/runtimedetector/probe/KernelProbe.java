@@ -115,8 +115,11 @@ public final class KernelProbe implements EventProbe {
             PinnedSession session = PinnedSession.open(config, pidns, inodes);
             KernelProbe probe = new KernelProbe(session.handle, config, session);
             PinState state = session.state();
-            LOG.info("eBPF programs {} in {}: variant {}, {} generation(s) handed over, {} bytes waiting, {} records"
-                    + " lost while unread, in {} ms", state.mode() == PinState.Mode.RESUMED ? "resumed" : "pinned",
+            // A loss while no one read is worth a warning: the events of the gap are incomplete.
+            org.slf4j.event.Level level = state.lostWhileUnread() > 0 ? org.slf4j.event.Level.WARN
+                    : org.slf4j.event.Level.INFO;
+            LOG.atLevel(level).log("eBPF programs {} in {}: variant {}, {} generation(s) handed over, {} bytes waiting,"
+                    + " {} records lost while unread, in {} ms", state.mode() == PinState.Mode.RESUMED ? "resumed" : "pinned",
                     state.directory().orElseThrow(), probe.variant.label(), state.generationsHandedOver(),
                     state.pendingBytes(), state.lostWhileUnread(), (System.nanoTime() - started) / 1_000_000);
             return probe;
@@ -231,7 +234,8 @@ public final class KernelProbe implements EventProbe {
             }
         }
         return new ProbeCounters(c[0], c[1] + userTrackFull.get(), c[2], c[3], c[4], c[5], reader.eventsRead(),
-                reader.decodeErrors(), reader.queueStats(), reader.recordSizes(), c[EventLayout.CNT_IDLE_SKIPPED]);
+                reader.decodeErrors(), reader.queueStats(), reader.recordSizes(), c[EventLayout.CNT_IDLE_SKIPPED],
+                pins == null ? 0 : pins.state().lostWhileUnread());
     }
 
     /** What this probe found and did with the pins when it opened; {@link PinState#NONE} when unpinned. */

@@ -15,6 +15,8 @@ package io.runtimedetector.probe;
  * @param records         bytes read from the ring buffer, by record type
  * @param idleSkipped     pinned mode: program runs that returned at once because the reader's heartbeat was
  *                        older than {@link ProbeConfig#readerTimeout()} (each a possibly lost event)
+ * @param lostWhileUnread pinned mode: events the kernel dropped, ring full, while no reader ran before this
+ *                        probe opened ({@link PinState#lostWhileUnread()}): reported once, by this probe
  *
  * <p>The kernel counters count from when this probe object opened. In pinned mode the kernel's
  * own counters live as long as the pins and carry across readers; what accumulated before this
@@ -32,15 +34,16 @@ public record ProbeCounters(
         long decodeErrors,
         QueueStats queue,
         RecordSizes records,
-        long idleSkipped) {
+        long idleSkipped,
+        long lostWhileUnread) {
 
     public static final ProbeCounters ZERO = new ProbeCounters(0, 0, 0, 0, 0, 0, 0, 0, QueueStats.EMPTY,
-            RecordSizes.NONE, 0);
+            RecordSizes.NONE, 0, 0);
 
     /** Counters of a probe without pinned mode (idleSkipped 0), as before it existed. */
     public ProbeCounters(long ringBufferLost, long trackFull, long execSeen, long execEnvFiltered, long execEnvUnsure,
             long execExcluded, long eventsRead, long decodeErrors, QueueStats queue, RecordSizes records) {
         this(ringBufferLost, trackFull, execSeen, execEnvFiltered, execEnvUnsure, execExcluded, eventsRead,
-                decodeErrors, queue, records, 0);
+                decodeErrors, queue, records, 0, 0);
     }
 }

@@ -170,6 +170,8 @@ class PinnedModeKernelTest {
                 assertEquals(3L * n + 2, PinnedHarness.distinct(got) + state.lostWhileUnread(),
                         "each event either delivered or counted as lost");
                 assertEquals(0, next.probe.counters().ringBufferLost(), "not counted again as this probe's");
+                assertEquals(state.lostWhileUnread(), next.probe.counters().lostWhileUnread(),
+                        "reported, once, by the probe that found it");
             }
         }
     }
