@@ -1,6 +1,5 @@
 package io.runtimedetector.engine;
 
-import io.runtimedetector.probe.testkit.SyntheticProbe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,6 +9,7 @@ import io.runtimedetector.event.EventType;
 import io.runtimedetector.event.ProcessEvent;
 import io.runtimedetector.event.ProcessInfo;
 import io.runtimedetector.probe.ProbeException;
+import io.runtimedetector.probe.testkit.SyntheticProbe;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionStage;

@@ -1,6 +1,5 @@
 package io.runtimedetector.engine;
 
-import io.runtimedetector.probe.testkit.SyntheticProbe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +9,7 @@ import io.runtimedetector.event.EventType;
 import io.runtimedetector.probe.ProbeCounters;
 import io.runtimedetector.probe.RawEvent;
 import io.runtimedetector.probe.RawEventType;
+import io.runtimedetector.probe.testkit.SyntheticProbe;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

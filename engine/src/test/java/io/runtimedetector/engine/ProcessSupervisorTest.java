@@ -1,12 +1,12 @@
 package io.runtimedetector.engine;
 
-import io.runtimedetector.probe.testkit.SyntheticProbe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import io.runtimedetector.event.EventType;
 import io.runtimedetector.event.ProcessEvent;
 import io.runtimedetector.probe.ProbeCounters;
+import io.runtimedetector.probe.testkit.SyntheticProbe;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,11 +1,11 @@
 package io.runtimedetector.engine;
 
-import io.runtimedetector.probe.testkit.SyntheticProbe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.runtimedetector.event.EventType;
 import io.runtimedetector.event.ProcessEvent;
+import io.runtimedetector.probe.testkit.SyntheticProbe;
 import io.runtimedetector.sinks.InMemorySink;
 import java.nio.file.Path;
 import java.time.Duration;

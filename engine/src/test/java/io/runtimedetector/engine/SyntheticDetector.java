@@ -1,12 +1,12 @@
 package io.runtimedetector.engine;
 
-import io.runtimedetector.probe.testkit.SyntheticProbe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.runtimedetector.DetectorMetrics;
 import io.runtimedetector.event.EventType;
 import io.runtimedetector.event.ProcessEvent;
 import io.runtimedetector.probe.RawEvent;
+import io.runtimedetector.probe.testkit.SyntheticProbe;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

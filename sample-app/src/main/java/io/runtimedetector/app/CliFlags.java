@@ -1,9 +1,9 @@
 package io.runtimedetector.app;
 
-import java.util.ArrayList;
-import java.util.List;
 import static picocli.CommandLine.Help.Visibility.NEVER;
 
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,6 +1,5 @@
 package io.runtimedetector.app;
 
-import io.runtimedetector.probe.testkit.SyntheticProbe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -14,6 +13,7 @@ import io.runtimedetector.probe.InsufficientPrivilegesException;
 import io.runtimedetector.probe.ProbeCounters;
 import io.runtimedetector.probe.ProbeException;
 import io.runtimedetector.probe.RawEvent;
+import io.runtimedetector.probe.testkit.SyntheticProbe;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

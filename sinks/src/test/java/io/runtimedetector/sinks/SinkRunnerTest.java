@@ -1,7 +1,5 @@
 package io.runtimedetector.sinks;
 
-import io.runtimedetector.sink.EventSink;
-import io.runtimedetector.sink.SinkCounters;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -11,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.runtimedetector.event.ProcessEvent;
+import io.runtimedetector.sink.EventSink;
+import io.runtimedetector.sink.SinkCounters;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
