@@ -159,9 +159,19 @@ static __always_inline void count(__u32 slot)
  */
 static __always_inline bool reader_forgotten(void)
 {
+	__u64 beat;
+
 	if (!rd_cfg.heartbeat_timeout_ns)
 		return false;
-	if (bpf_ktime_get_ns() - rd_reader_heartbeat_ns <= rd_cfg.heartbeat_timeout_ns)
+	/*
+	 * The reader stores its beat on another CPU at any moment, so it may be newer than
+	 * the clock read here: read it first (the barrier keeps that order), and take a
+	 * negative age as fresh. An unsigned age would wrap to huge, and an event that
+	 * raced a poll would be skipped as if nobody read the ring.
+	 */
+	beat = rd_reader_heartbeat_ns;
+	asm volatile("" ::: "memory");
+	if ((__s64)(bpf_ktime_get_ns() - beat) <= (__s64)rd_cfg.heartbeat_timeout_ns)
 		return false;
 	count(RD_CNT_IDLE_SKIPPED);
 	return true;

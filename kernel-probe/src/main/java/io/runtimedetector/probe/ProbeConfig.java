@@ -40,7 +40,7 @@ import java.util.Optional;
  *                            older than this, the programs return at once and only count
  *                            ({@link ProbeCounters#idleSkipped()}), so a detector that is gone for good
  *                            costs next to nothing; zero: never idle. Default 10 minutes; at least 1 s and
- *                            more than twice {@code pollInterval}. Ignored without {@code pinDir}. The
+ *                            more than twice {@code pollInterval}, at most 365 days. Ignored without {@code pinDir}. The
  *                            heartbeat is the reader thread's, which runs once {@code events()} is
  *                            materialized; the probe stores one when it opens
  */
@@ -71,6 +71,8 @@ public record ProbeConfig(
     public static final int MAX_ENV_KEY_BYTES = 63;
     /** The heartbeat timeout of pinned mode when none is given. */
     public static final Duration DEFAULT_READER_TIMEOUT = Duration.ofMinutes(10);
+    /** The programs compare the heartbeat's age as signed nanoseconds; far below that bound. */
+    public static final Duration MAX_READER_TIMEOUT = Duration.ofDays(365);
 
     /** The configuration without pinned mode, as before it existed. */
     public ProbeConfig(String envPrefix, List<Path> excludedExecutables, List<Path> watchedFiles, int trackedCapacity,
@@ -145,9 +147,11 @@ public record ProbeConfig(
         }
         if (readerTimeout.isNegative() || (!readerTimeout.isZero()
                 && (readerTimeout.compareTo(Duration.ofSeconds(1)) < 0
-                        || readerTimeout.compareTo(pollInterval.multipliedBy(2)) <= 0))) {
+                        || readerTimeout.compareTo(pollInterval.multipliedBy(2)) <= 0
+                        || readerTimeout.compareTo(MAX_READER_TIMEOUT) > 0))) {
             throw new IllegalArgumentException("readerTimeout: must be 0 (never idle) or at least 1 s and more than"
-                    + " twice pollInterval (" + pollInterval + "), was " + readerTimeout);
+                    + " twice pollInterval (" + pollInterval + "), at most " + MAX_READER_TIMEOUT.toDays()
+                    + " days, was " + readerTimeout);
         }
     }
 

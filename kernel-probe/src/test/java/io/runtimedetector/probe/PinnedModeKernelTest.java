@@ -81,6 +81,7 @@ class PinnedModeKernelTest {
                 assertEquals(3 * n + 2, counts.size(), "every FORK, EXEC and EXIT of the gap");
                 assertEquals(Set.of(1), new HashSet<>(counts.values()), "each once");
                 assertEquals(0, second.probe.counters().ringBufferLost());
+                assertEquals(0, second.probe.counters().idleSkipped(), "its reader polled: nothing skipped as idle");
                 // What a record takes in the ring: its 8-byte header and the payload, rounded up to 8.
                 RecordSizes sizes = second.probe.counters().records();
                 double exec = Math.ceil((sizes.averageExecBytes() + 8) / 8) * 8;
@@ -301,6 +302,7 @@ class PinnedModeKernelTest {
                 lost = h.probe.counters().ringBufferLost();
             }
             assertTrue(lost > 0, "the reader read everything, yet the ring overflowed: nothing was committed");
+            assertEquals(0, h.probe.counters().idleSkipped(), "a reader was polling: nothing is skipped as idle");
             assertEquals(3L * n + 2, PinnedHarness.distinct(got) + lost);
         }
     }

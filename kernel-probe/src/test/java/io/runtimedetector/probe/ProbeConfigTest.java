@@ -77,8 +77,11 @@ class ProbeConfigTest {
         ProbeConfig.builder().pinDir(Path.of("/sys/fs/bpf/rd")).readerTimeout(Duration.ZERO).build();
         ProbeConfig.builder().pinDir(Path.of("/sys/fs/bpf/rd")).readerTimeout(Duration.ofSeconds(1)).build();
         assertEquals("readerTimeout: must be 0 (never idle) or at least 1 s and more than twice pollInterval (PT0.1S),"
-                + " was PT0.5S", rejected(() -> ProbeConfig.builder().readerTimeout(Duration.ofMillis(500)).build()));
+                + " at most 365 days, was PT0.5S", rejected(() -> ProbeConfig.builder().readerTimeout(Duration.ofMillis(500)).build()));
         assertTrue(rejected(() -> ProbeConfig.builder().readerTimeout(Duration.ofSeconds(-1)).build())
+                .startsWith("readerTimeout:"));
+        ProbeConfig.builder().readerTimeout(ProbeConfig.MAX_READER_TIMEOUT).build();
+        assertTrue(rejected(() -> ProbeConfig.builder().readerTimeout(Duration.ofDays(366)).build())
                 .startsWith("readerTimeout:"));
         assertTrue(rejected(() -> ProbeConfig.builder().pollInterval(Duration.ofSeconds(1))
                 .readerTimeout(Duration.ofSeconds(2)).build()).startsWith("readerTimeout:"));
