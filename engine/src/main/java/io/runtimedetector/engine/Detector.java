@@ -113,7 +113,7 @@ public final class Detector implements AutoCloseable {
                             return done;
                         }));
         if (sinkRunner != null) {
-            // A sink that took the events a batch's release waits for lets it go.
+            // A sink done with the events a batch's release waits for lets it go.
             sinkRunner.progress().listen(engine::checkReleases);
         }
         allDone.whenComplete((ok, failure) -> onTerminated(failure));
@@ -186,8 +186,8 @@ public final class Detector implements AutoCloseable {
     private static Releases.Progress sinkProgress(io.runtimedetector.sinks.SinkProgress sinks) {
         return new Releases.Progress() {
             @Override
-            public long accepted() {
-                return sinks.acceptedByAll();
+            public long settled() {
+                return sinks.settledByAll();
             }
 
             @Override

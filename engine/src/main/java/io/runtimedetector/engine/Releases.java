@@ -9,17 +9,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tells the probe that a batch's events have reached the sinks ({@link EventProbe#release}),
+ * Tells the probe that the sinks are done with a batch's events ({@link EventProbe#release}),
  * in the order the batches came, so that in pinned mode the kernel frees their part of
  * the ring only then and a crash redelivers the rest.
  *
- * <p>The rule: a batch is released once the sinks have taken every event the output had
- * enqueued when the supervisor finished handling it. The output numbers its events as it
- * enqueues them ({@link EventOutput#enqueued()}), so each batch only needs that one number,
- * its mark; the sinks count what their buffers take ({@code SinkProgress}); the batch goes
- * once the lowest of those counts reaches its mark. An event dropped before the output's
- * queue gets no number and one a sink drops is counted as taken, so neither holds the
- * batches back. Per batch this costs one small record and one lock; per event nothing here.
+ * <p>The rule: a batch is released once every sink has finished with every event the
+ * output had enqueued when the supervisor finished handling it. The output numbers its
+ * events as it enqueues them ({@link EventOutput#enqueued()}), so each batch only needs
+ * that one number, its mark; each sink counts the events it has written, had
+ * acknowledged, or given up ({@code SinkProgress}), never those that only wait in its
+ * buffer, which a killed JVM would lose; the batch goes once the lowest of those counts
+ * reaches its mark. An event dropped before the output's queue gets no number and one a
+ * sink drops or fails is counted as finished, so neither holds the batches back. Per
+ * batch this costs one small record and one lock; per event nothing here.
  *
  * <p>What a mark does not cover: events a lifecycle holds for later (waiting for the
  * minimum duration, a /proc read, its parent's image) come out after their batch was
@@ -33,10 +35,10 @@ final class Releases {
 
     /** How far the consumers have got; it tells {@link #check()} when it may have moved. */
     interface Progress {
-        /** Events every consumer has taken, from the first the output enqueued. */
-        long accepted();
+        /** Events every consumer has finished with, from the first the output enqueued. */
+        long settled();
 
-        /** Calls {@link Releases#check()} once {@link #accepted()} may have reached {@code mark}. */
+        /** Calls {@link Releases#check()} once {@link #settled()} may have reached {@code mark}. */
         void want(long mark);
     }
 
@@ -58,13 +60,13 @@ final class Releases {
     static Progress enqueuedOnly(EventOutput output) {
         return new Progress() {
             @Override
-            public long accepted() {
+            public long settled() {
                 return output.enqueued();
             }
 
             @Override
             public void want(long mark) {
-                // Never waits: accepted() is the mark itself by the time it is asked.
+                // Never waits: settled() is the mark itself by the time it is asked.
             }
         };
     }
@@ -81,12 +83,12 @@ final class Releases {
     /** Releases every batch whose mark the consumers have reached; callable from any thread. */
     synchronized void check() {
         while (!held.isEmpty()) {
-            long accepted = progress.accepted();
+            long settled = progress.settled();
             Held next = held.peek();
-            if (next.mark() > accepted) {
+            if (next.mark() > settled) {
                 progress.want(next.mark());
                 // The consumer may have passed the mark before it could see the new want.
-                if (progress.accepted() < next.mark()) {
+                if (progress.settled() < next.mark()) {
                     return;
                 }
             }

@@ -18,8 +18,9 @@ import scala.Tuple2;
  * The branch for a plain {@link EventSink}: a stage that hands each event to the sink's
  * own thread through a bounded {@link HandOff} of {@link SinkSettings#bufferSize()}
  * events, the sink's whole buffer. When it is full the stage backpressures (or, with
- * {@link OverflowPolicy#DROP_NEWEST}, drops and counts the event). Each instance owns a
- * thread, so it is materialized once.
+ * {@link OverflowPolicy#DROP_NEWEST}, drops and counts the event). The sink's thread
+ * reports what it has finished with ({@link SinkProgress}); an event only handed off is
+ * not finished. Each instance owns a thread, so it is materialized once.
  */
 final class EventSinkBranch extends GraphStageWithMaterializedValue<SinkShape<ProcessEvent>, CompletionStage<Done>> {
 
@@ -51,7 +52,8 @@ final class EventSinkBranch extends GraphStageWithMaterializedValue<SinkShape<Pr
     @Override
     public Tuple2<GraphStageLogic, CompletionStage<Done>> createLogicAndMaterializedValue(Attributes attributes) {
         DropReporter drops = SinkBuffers.dropReporter(counters, settings);
-        EventSinkWorker worker = new EventSinkWorker(sink, counters, settings.maxRestarts(), settings.bufferSize());
+        EventSinkWorker worker = new EventSinkWorker(sink, counters, settings.maxRestarts(), settings.bufferSize(),
+                progress);
         boolean dropNewest = settings.overflow() == OverflowPolicy.DROP_NEWEST;
         HandOff<ProcessEvent> handOff = worker.handOff();
 
@@ -68,11 +70,10 @@ final class EventSinkBranch extends GraphStageWithMaterializedValue<SinkShape<Pr
                     public void onPush() {
                         ProcessEvent event = grab(in);
                         if (handOff.offer(event)) {
-                            progress.accepted();
                             pull(in);
                         } else if (dropNewest) {
                             drops.dropped();
-                            progress.accepted();
+                            handOff.skipped();
                             pull(in);
                         } else {
                             waiting = event;
@@ -115,7 +116,6 @@ final class EventSinkBranch extends GraphStageWithMaterializedValue<SinkShape<Pr
                     return;
                 }
                 waiting = null;
-                progress.accepted();
                 if (upstreamDone) {
                     completeStage();
                 } else {
@@ -128,7 +128,6 @@ final class EventSinkBranch extends GraphStageWithMaterializedValue<SinkShape<Pr
                 // Finished, failed, cancelled or shut down: the thread delivers what is queued, then ends.
                 handOff.close();
                 drops.finish();
-                progress.ended();
             }
         };
         return Tuple2.apply(logic, worker.done());

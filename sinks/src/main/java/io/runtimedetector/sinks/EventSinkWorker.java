@@ -14,7 +14,9 @@ import org.slf4j.LoggerFactory;
  * Calls one plain {@link EventSink} on a thread of its own, so that a sink that blocks
  * (file, network) holds up neither the stream's thread nor the other sinks, and so that
  * the sink sees one thread at a time, in event order. Applies the restart policy. Events
- * come through a {@link HandOff}: the thread takes whatever has queued up each time round.
+ * come through a {@link HandOff}: the thread takes whatever has queued up each time round,
+ * and once the sink has returned from each of them (written them, or failed on them and
+ * been restarted) reports the batch settled to the branch's {@link SinkProgress.Branch}.
  */
 final class EventSinkWorker {
 
@@ -24,6 +26,7 @@ final class EventSinkWorker {
     private final SinkCounterCells counters;
     private final int maxRestarts;
     private final HandOff<ProcessEvent> handOff;
+    private final SinkProgress.Branch progress;
     private final CompletableFuture<Done> done = new CompletableFuture<>();
     private final Thread thread;
     private volatile Runnable onStopped = () -> { };
@@ -31,8 +34,10 @@ final class EventSinkWorker {
     private int restarts;
     private boolean stopped;
 
-    EventSinkWorker(EventSink sink, SinkCounterCells counters, int maxRestarts, int capacity) {
+    EventSinkWorker(EventSink sink, SinkCounterCells counters, int maxRestarts, int capacity,
+            SinkProgress.Branch progress) {
         this.sink = sink;
+        this.progress = progress;
         this.counters = counters;
         this.maxRestarts = maxRestarts;
         this.handOff = new HandOff<>(capacity);
@@ -58,13 +63,15 @@ final class EventSinkWorker {
     private void run() {
         List<ProcessEvent> batch = new ArrayList<>();
         try {
-            while (handOff.takeAll(batch)) {
+            long reached;
+            while ((reached = handOff.takeAll(batch)) >= 0) {
                 for (ProcessEvent event : batch) {
                     if (!deliverNow(event)) {
                         break;
                     }
                 }
                 batch.clear();
+                progress.settledThrough(reached);
             }
             if (!stopped) {
                 flushQuietly();
@@ -74,6 +81,8 @@ final class EventSinkWorker {
             Thread.currentThread().interrupt();
             closeQuietly();
         } finally {
+            // Flushed and closed (or stopped): nothing it still holds can be finished any more.
+            progress.ended();
             done.complete(Done.getInstance());
         }
     }
@@ -107,6 +116,7 @@ final class EventSinkWorker {
         counters.stopped();
         LOG.error("sink {} failed {} time(s), more than its {} allowed restart(s); it is stopped and receives no more events",
                 sink.name(), failures, maxRestarts, failure);
+        progress.ended();
         onStopped.run();
         return false;
     }

@@ -20,6 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The branch for a {@link PekkoEventSink}: buffer, then the user's Sink inside a
  * {@link RestartSink} so that its failure restarts it instead of ending the branch.
+ * What the sink has finished with goes to {@link SinkProgress} through a
+ * {@link SettleQueue}: an event once acknowledged, for an {@link AcknowledgingEventSink},
+ * else once handed to the user's Sink; the events of a run that ended, when it ends.
  * The returned Sink keeps per-run state, so it is materialized once.
  */
 final class PekkoSinkBranch {
@@ -37,6 +40,8 @@ final class PekkoSinkBranch {
     static Sink<ProcessEvent, CompletionStage<Done>> create(PekkoEventSink sink, SinkCounterCells counters,
             SinkSettings settings, SinkProgress.Branch progress) {
         DropReporter drops = SinkBuffers.dropReporter(counters, settings);
+        SettleQueue inFlight = new SettleQueue(progress);
+        AtomicReference<Run> lastRun = new AtomicReference<>();
         AtomicReference<CompletionStage<Done>> currentRun = new AtomicReference<>(CompletableFuture.completedFuture(Done.getInstance()));
         AtomicBoolean firstRun = new AtomicBoolean(true);
         RestartSettings restartSettings = RestartSettings.create(MIN_BACKOFF, MAX_BACKOFF, 0.2)
@@ -46,29 +51,39 @@ final class PekkoSinkBranch {
             if (!firstRun.compareAndSet(true, false)) {
                 counters.restarted();
             }
+            // A restart comes after the last run's end; ending it here too makes the order certain.
+            Run run = new Run(inFlight, sink instanceof AcknowledgingEventSink);
+            Run previous = lastRun.getAndSet(run);
+            if (previous != null) {
+                previous.end();
+            }
             return Flow.<ProcessEvent>create()
+                    .map(run::given)
                     .watchTermination((notUsed, terminated) -> terminated)
-                    .toMat(sink.pekkoSink(), Keep.both())
+                    .toMat(userSink(sink, run), Keep.both())
                     .mapMaterializedValue(pair -> {
-                        CompletionStage<Done> run = runFinished(pair.first(), pair.second());
-                        run.whenComplete((done, failure) -> {
+                        CompletionStage<Done> finished = runFinished(pair.first(), pair.second());
+                        finished.whenComplete((done, failure) -> {
+                            run.end();
                             if (failure != null) {
                                 reportFailure(sink.name(), counters, settings.maxRestarts(), failure);
                             }
                         });
-                        currentRun.set(run.handle((done, failure) -> Done.getInstance()));
+                        currentRun.set(finished.handle((done, failure) -> Done.getInstance()));
                         return NotUsed.getInstance();
                     });
         });
 
-        // Counted as it enters the buffer: fused with it, this stage passes an event on
-        // only when the buffer asked for one (or, dropping the newest, always takes it).
+        // Entered as it enters the buffer, on the buffer's thread: a drop there is always the newest.
         return Flow.<ProcessEvent>create()
                 .map(event -> {
-                    progress.accepted();
+                    inFlight.entered();
                     return event;
                 })
-                .via(SinkBuffers.buffer(settings, drops))
+                .via(SinkBuffers.buffer(settings, () -> {
+                    drops.dropped();
+                    inFlight.droppedNewest();
+                }))
                 .map(event -> {
                     counters.delivered();
                     return event;
@@ -79,16 +94,68 @@ final class PekkoSinkBranch {
                 // runner's, which the detector shares with its engine.
                 .toMat(restarting.async(DEFAULT_DISPATCHER), Keep.left())
                 .mapMaterializedValue(branchEnded -> branchEnded
-                        .handle((done, failure) -> {
-                            progress.ended();
-                            return Done.getInstance();
-                        })
+                        .handle((done, failure) -> Done.getInstance())
                         .thenCompose(ignored -> currentRun.get())
                         .thenCompose(ignored -> CompletableFuture.supplyAsync(() -> {
                             drops.finish();
                             flushAndClose(sink);
+                            // Only now: events the last run still held were finished (or given up) just before.
+                            progress.ended();
                             return Done.getInstance();
                         })));
+    }
+
+    /** The user's Sink, reporting each acknowledgement when it gives them. */
+    private static Sink<ProcessEvent, ?> userSink(PekkoEventSink sink, Run run) {
+        if (sink instanceof AcknowledgingEventSink acknowledging) {
+            return acknowledging.acknowledgingFlow()
+                    .map(run::acknowledged)
+                    .toMat(Sink.ignore(), Keep.left());
+        }
+        return sink.pekkoSink();
+    }
+
+    /**
+     * One materialization of the user's Sink: the events given to it and not yet finished
+     * are the oldest in flight (the previous run's were finished when it ended), so its
+     * end finishes exactly those. Given and acknowledged on the run's own stream thread.
+     */
+    private static final class Run {
+        private final SettleQueue inFlight;
+        private final boolean acknowledging;
+        private long unfinished;
+        private boolean ended;
+
+        Run(SettleQueue inFlight, boolean acknowledging) {
+            this.inFlight = inFlight;
+            this.acknowledging = acknowledging;
+        }
+
+        synchronized ProcessEvent given(ProcessEvent event) {
+            if (acknowledging) {
+                unfinished++;
+            } else {
+                inFlight.finishedOldest(1);
+            }
+            return event;
+        }
+
+        synchronized ProcessEvent acknowledged(ProcessEvent event) {
+            if (!ended && unfinished > 0) {
+                unfinished--;
+                inFlight.finishedOldest(1);
+            }
+            return event;
+        }
+
+        /** The run has ended: what it was given and did not acknowledge is given up. */
+        synchronized void end() {
+            if (!ended) {
+                ended = true;
+                inFlight.finishedOldest(unfinished);
+                unfinished = 0;
+            }
+        }
     }
 
     /** A run ends when its stream has terminated and, if the Sink gives one, its own completion. */

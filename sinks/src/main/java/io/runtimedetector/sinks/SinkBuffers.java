@@ -14,11 +14,12 @@ final class SinkBuffers {
     private SinkBuffers() {
     }
 
-    static Flow<ProcessEvent, ProcessEvent, NotUsed> buffer(SinkSettings settings, DropReporter drops) {
+    /** @param onDrop called on the stream's thread for each event the buffer discards (the newest) */
+    static Flow<ProcessEvent, ProcessEvent, NotUsed> buffer(SinkSettings settings, Runnable onDrop) {
         Flow<ProcessEvent, ProcessEvent, NotUsed> flow = Flow.create();
         return switch (settings.overflow()) {
             case BACKPRESSURE -> flow.buffer(settings.bufferSize(), OverflowStrategy.backpressure());
-            case DROP_NEWEST -> flow.via(new DropNewestBuffer<>(settings.bufferSize(), drops::dropped));
+            case DROP_NEWEST -> flow.via(new DropNewestBuffer<>(settings.bufferSize(), onDrop));
         };
     }
 

@@ -167,7 +167,7 @@ public final class SinkRunner implements AutoCloseable {
         return done;
     }
 
-    /** How far the sinks have got through the events: what they have taken into their buffers. */
+    /** How far the sinks have got through the events: what they have written, had acknowledged or given up. */
     public SinkProgress progress() {
         return progress;
     }

@@ -25,7 +25,7 @@ class HandOffTest {
         assertEquals(0, calls.get(), "no room yet");
 
         List<Integer> taken = new ArrayList<>();
-        assertTrue(handOff.takeAll(taken));
+        assertEquals(2, handOff.takeAll(taken));
         assertEquals(List.of(1, 2), taken);
         assertEquals(1, calls.get(), "called back once the taker took");
         assertTrue(handOff.offer(3));
@@ -47,7 +47,7 @@ class HandOffTest {
         CompletableFuture<Void> taker = CompletableFuture.runAsync(() -> {
             List<Integer> batch = new ArrayList<>();
             try {
-                while (handOff.takeAll(batch)) {
+                while (handOff.takeAll(batch) >= 0) {
                     all.addAll(batch);
                     batch.clear();
                     tookFirst.countDown();
@@ -64,5 +64,29 @@ class HandOffTest {
         taker.get(10, TimeUnit.SECONDS);
         assertEquals(List.of(1, 2), all, "what was queued before the close is taken");
         assertFalse(handOff.offer(3), "closed");
+    }
+
+    @Test
+    void aBatchReachesPastTheSkipsBeforeItsLastItemButNeverPastAQueuedOne() throws Exception {
+        HandOff<Integer> handOff = new HandOff<>(2);
+        assertTrue(handOff.offer(1));
+        assertTrue(handOff.offer(2));
+        handOff.skipped();  // position 3, dropped while 1 and 2 wait
+        List<Integer> taken = new ArrayList<>();
+        assertEquals(3, handOff.takeAll(taken), "finishing 1 and 2 settles the drop after them");
+        assertEquals(List.of(1, 2), taken);
+
+        taken.clear();
+        assertTrue(handOff.offer(4));
+        assertEquals(4, handOff.takeAll(taken));
+        assertEquals(List.of(4), taken);
+
+        // A drop that finds the queue emptied in the meantime still wakes the taker, with nothing to take.
+        handOff.skipped();
+        taken.clear();
+        assertEquals(5, handOff.takeAll(taken));
+        assertEquals(List.of(), taken);
+        handOff.close();
+        assertEquals(-1, handOff.takeAll(taken), "closed and nothing more came");
     }
 }

@@ -2,7 +2,7 @@ package io.runtimedetector.sink.kafka;
 
 import com.typesafe.config.ConfigFactory;
 import io.runtimedetector.event.ProcessEvent;
-import io.runtimedetector.sinks.PekkoEventSink;
+import io.runtimedetector.sinks.AcknowledgingEventSink;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -32,11 +32,14 @@ import org.slf4j.LoggerFactory;
  * {@code SinkSettings} (backpressure, or drop-newest and count). On stop, what is
  * in flight gets {@link KafkaSinkSettings#closeTimeout()} to be acknowledged; what is
  * not by then is counted as failed, and the producer gets as long again to close.
+ * Each acknowledgement is also the sink runner's signal that the event is safe
+ * ({@link AcknowledgingEventSink}): a detector in pinned mode frees the kernel's record
+ * of an event only then.
  *
  * <p>List it among the detector's sinks like any other; the detector and the core sinks
  * know nothing of Kafka.
  */
-public final class KafkaSink implements PekkoEventSink {
+public final class KafkaSink implements AcknowledgingEventSink {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaSink.class);
     private static final long WATCHDOG_PERIOD_MS = 500;
@@ -96,8 +99,9 @@ public final class KafkaSink implements PekkoEventSink {
         return monitor.stats();
     }
 
+    /** Emits each event once the broker has acknowledged it, in order (the producer flow keeps it). */
     @Override
-    public Sink<ProcessEvent, CompletionStage<Done>> pekkoSink() {
+    public Flow<ProcessEvent, ProcessEvent, CompletionStage<Done>> acknowledgingFlow() {
         return Flow.<ProcessEvent>create()
                 // Sees the end of the events at once: the buffer behind it takes in what is left.
                 .watchTermination((notUsed, inputEnded) -> inputEnded)
@@ -111,12 +115,12 @@ public final class KafkaSink implements PekkoEventSink {
                 .via(Flow.lazyCompletionStageFlow(() -> resolver.resolved().thenApply(ok -> producerFlow())))
                 .map(result -> {
                     monitor.acknowledged();
-                    return result;
+                    return result.passThrough();
                 })
                 // Behind the producer: a completed or failed upstream would still wait for every
                 // acknowledgement; cancelled, it closes the producer (within closeTimeout) and lets go.
                 .viaMat(KillSwitches.single(), Keep.both())
-                .toMat(Sink.ignore(), Keep.both())
+                .watchTermination(Keep.both())
                 .mapMaterializedValue(running -> {
                     CompletionStage<Done> inputEnded = running.first().first();
                     UniqueKillSwitch flush = running.first().second();
