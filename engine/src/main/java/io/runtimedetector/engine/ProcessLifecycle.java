@@ -551,8 +551,12 @@ final class ProcessLifecycle {
 
     private void onExit(RawEvent e) {
         Instant at = rules.clock().eventTime(e.ktimeNs());
-        if (carried == Carried.UNKNOWN && Duration.between(image.startTime(), at).compareTo(rules.minDuration()) < 0) {
+        if (carried == Carried.UNKNOWN && !rules.minDuration().isZero()
+                && Duration.between(image.startTime(), at).compareTo(rules.minDuration()) < 0) {
             // Nobody knows whether it was reported; one that lived less than the minimum duration was not.
+            // Without a minimum every one was: the start (boot clock) and the exit (monotonic clock)
+            // are converted with offsets of their own, and a process of a few hundred microseconds
+            // can come out as ending before it started.
             rules.counters().filtered(FilterReason.MIN_DURATION);
             finish();
             return;

@@ -163,6 +163,20 @@ class RestartTest extends SyntheticTestBase {
     }
 
     @Test
+    void withoutAMinimumDurationEveryExitFromTheBacklogIsReportedEvenOneThatSeemsToEndBeforeItStarted() {
+        SyntheticDetector d = start(options().minDuration(Duration.ZERO));
+        // Its start and its exit come through two clocks' offsets: a brief process can come out negative.
+        SimProcess brief = SimProcess.of(503, 9.5);
+        d.send(at(brief.exit(), secondsAgo(10)));
+
+        ProcessEvent exit = d.next(EventType.EXIT, 503);
+        assertFalse(exit.process().imageKnown());
+        assertEquals(Duration.ZERO, exit.exit().lifetime());
+        assertEquals(0, d.metrics().filtered(FilterReason.MIN_DURATION));
+        assertEquals(1, d.metrics().restarts().exitsImageUnknown());
+    }
+
+    @Test
     void anExitRecordedAfterTheDetectorOpenedItsProbeIsNoBacklog() {
         SyntheticDetector d = start(options());
         SimProcess unknown = SimProcess.of(502, 10.0);
