@@ -1,15 +1,15 @@
 package io.runtimedetector.deploy;
 
-import io.runtimedetector.probe.KernelProbe;
+import io.runtimedetector.probe.BpfFs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
  * The node's BPF filesystem, as the DaemonSet mounts it (hostPath /sys/fs/bpf), for one
- * test class: a private bpffs on a temporary directory, since this machine has none at
- * /sys/fs/bpf and a shared one could hold another detector's pins. Unpinned (the
- * programs detach) and unmounted on close.
+ * test class: a private {@link BpfFs}, since this machine has none at /sys/fs/bpf and a
+ * shared one could hold another detector's pins, and the node's state directory.
+ * Unpinned (the programs detach) and unmounted on close.
  */
 final class NodeBpffs implements AutoCloseable {
 
@@ -18,18 +18,17 @@ final class NodeBpffs implements AutoCloseable {
     static final String PIN_DIR = "runtime-detector";
     static final String STATE_PATH = "/var/lib/runtime-detector";
 
-    private final Path mount;
+    private final BpfFs bpffs;
     private final Path state;
 
     NodeBpffs() throws IOException, InterruptedException {
-        mount = Files.createTempDirectory("rd-node-bpffs");
         state = Files.createTempDirectory("rd-node-state");
-        exec("mount", "-t", "bpf", "bpf", mount.toString());
+        bpffs = new BpfFs(PIN_DIR);
     }
 
     /** The same container on a node whose BPF filesystem is this one, and whose state directory is {@link #state()}. */
     PodmanRun on(PodmanRun run) {
-        return run.withHostPath(NODE_PATH, mount).withHostPath(STATE_PATH, state);
+        return run.withHostPath(NODE_PATH, bpffs.mount).withHostPath(STATE_PATH, state);
     }
 
     /** The node's directory where a graceful stop leaves the followed processes (the chart's pinning.stateDir). */
@@ -39,12 +38,12 @@ final class NodeBpffs implements AutoCloseable {
 
     /** The pin directory the DaemonSet's detector uses, as seen from the node. */
     Path pins() {
-        return mount.resolve(PIN_DIR);
+        return bpffs.pins;
     }
 
     /** Removes what the detectors pinned and left, so that the next test starts on an empty node. */
     void unpin() throws IOException {
-        KernelProbe.unpin(pins());
+        bpffs.unpin();
         try (var files = Files.list(state)) {
             for (Path f : files.toList()) {
                 Files.delete(f);
@@ -53,21 +52,12 @@ final class NodeBpffs implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException, InterruptedException {
+    public void close() throws IOException {
         try {
             unpin();
         } finally {
-            exec("umount", mount.toString());
-            Files.delete(mount);
+            bpffs.close();
             Files.delete(state);
-        }
-    }
-
-    private static void exec(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IOException(String.join(" ", cmd) + " failed: " + out.trim());
         }
     }
 }

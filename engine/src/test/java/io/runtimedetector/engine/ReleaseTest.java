@@ -26,13 +26,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code EventProbe.release}: a batch goes back to the probe, in order, once every sink has
- * taken what it made come out; an event dropped on the way holds nothing back.
+ * finished with what it made come out (written it: its accept returned), never while an
+ * event of it waits in a sink's accept or buffer; an event dropped on the way holds
+ * nothing back once the events before it are finished.
  */
 class ReleaseTest extends SyntheticTestBase {
 
     /** A sink whose accept waits until the test opens it. */
     private static final class GatedSink implements EventSink {
         final CountDownLatch gate = new CountDownLatch(1);
+        final CountDownLatch entered = new CountDownLatch(1);
 
         @Override
         public String name() {
@@ -41,6 +44,7 @@ class ReleaseTest extends SyntheticTestBase {
 
         @Override
         public void accept(ProcessEvent event) throws Exception {
+            entered.countDown();
             if (!gate.await(30, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("the test never opened the gate");
             }
@@ -90,7 +94,7 @@ class ReleaseTest extends SyntheticTestBase {
     }
 
     @Test
-    void aBlockedSinkHoldsBackTheBatchesWhoseEventsItHasNotTaken() {
+    void aBlockedSinkHoldsBackTheBatchesWhoseEventsItHasNotWritten() {
         GatedSink sink = new GatedSink();
         SyntheticDetector d = start(withSink(sink, OverflowPolicy.BACKPRESSURE));
         try {
@@ -101,11 +105,12 @@ class ReleaseTest extends SyntheticTestBase {
             d.send(b1);
             d.send(b2);
             d.send(b3);
-            // The sink holds the first event in accept and the second in its buffer of one: the third waits.
-            SyntheticDetector.await("two releases", () -> d.probe.releasedCount() == 2);
             d.send(b4);
+            // The sink holds the first event in accept and the second in its buffer of one, the
+            // third waits before it: none is written, so no batch goes, not even the fourth behind them.
             d.awaitMetrics("the fourth batch handled", m -> m.filtered(FilterReason.UNKNOWN_PID) == 1);
-            assertSameBatches(List.of(b1, b2), d.probe.released());
+            SyntheticDetector.await("the sink holding its first event", () -> sink.entered.getCount() == 0);
+            assertEquals(0, d.probe.releasedCount());
 
             sink.open();
             SyntheticDetector.await("the rest released", () -> d.probe.releasedCount() == 4);
@@ -141,17 +146,22 @@ class ReleaseTest extends SyntheticTestBase {
     }
 
     @Test
-    void eventsASinkDropsHoldNothingBack() {
+    void eventsASinkDropsGoWithTheEventsBeforeThemAndHoldNothingBack() {
         GatedSink sink = new GatedSink();
         SyntheticDetector d = start(withSink(sink, OverflowPolicy.DROP_NEWEST));
         try {
             List<List<RawEvent>> sent = List.of(execBatch(1200), execBatch(1201), execBatch(1202), execBatch(1203),
                     nothingBatch(1204));
             sent.forEach(d::send);
-            // Still blocked: what did not fit was dropped, and counts as taken.
+            // Blocked on the first, the second in its buffer: what did not fit was dropped, but the
+            // drops come after events not yet written, so nothing is released yet.
+            d.awaitMetrics("the last batch handled", m -> m.filtered(FilterReason.UNKNOWN_PID) == 1);
+            SyntheticDetector.await("drops", () -> d.detector.sinkStats().sinks().get(0).dropped() > 0);
+            assertEquals(0, d.probe.releasedCount());
+
+            sink.open();
             SyntheticDetector.await("every release", () -> d.probe.releasedCount() == sent.size());
             assertSameBatches(sent, d.probe.released());
-            assertTrue(d.detector.sinkStats().sinks().get(0).dropped() > 0, "some were dropped");
         } finally {
             sink.open();
         }
@@ -164,7 +174,8 @@ class ReleaseTest extends SyntheticTestBase {
         List<List<RawEvent>> sent = List.of(execBatch(1300), execBatch(1301), execBatch(1302), nothingBatch(1303));
         try {
             sent.forEach(d::send);
-            SyntheticDetector.await("two releases", () -> d.probe.releasedCount() == 2);
+            d.awaitMetrics("every batch handled", m -> m.filtered(FilterReason.UNKNOWN_PID) == 1);
+            assertEquals(0, d.probe.releasedCount(), "the sink has written nothing yet");
         } finally {
             CompletionStage<Done> stopped = d.detector.stop();
             sink.open();

@@ -14,20 +14,26 @@ import java.util.regex.Pattern;
 /**
  * A private BPF filesystem for one test: mounted on a temporary directory (the machine's
  * /sys/fs/bpf may not be mounted, and other detectors may pin there), unpinned and
- * unmounted on close.
+ * unmounted on close. The kernel tests here, the app's and the image's pinned-mode tests
+ * all pin on one of these.
  */
-final class BpfFs implements AutoCloseable {
+public final class BpfFs implements AutoCloseable {
 
     private static final Pattern PROG_ID = Pattern.compile("\"prog_id\":(\\d+)");
 
-    final Path mount;
+    public final Path mount;
     /** The pin directory the tests use: below the mount, so that open() has to create it. */
-    final Path pins;
+    public final Path pins;
 
-    BpfFs() throws IOException, InterruptedException {
+    public BpfFs() throws IOException, InterruptedException {
+        this("rd");
+    }
+
+    /** @param pinDir the pin directory's name below the mount */
+    public BpfFs(String pinDir) throws IOException, InterruptedException {
         mount = Files.createTempDirectory("rd-bpffs");
         run("mount", "-t", "bpf", "bpf", mount.toString());
-        pins = mount.resolve("rd");
+        pins = mount.resolve(pinDir);
     }
 
     /** The generation directories now in the pin directory. */
@@ -60,6 +66,11 @@ final class BpfFs implements AutoCloseable {
             throw new IOException(String.join(" ", cmd) + " failed: " + out.trim());
         }
         return out;
+    }
+
+    /** Unpins whatever the detectors left in the pin directory: the programs detach. */
+    public void unpin() {
+        KernelProbe.unpin(pins);
     }
 
     @Override

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.runtimedetector.probe.KernelProbe;
+import io.runtimedetector.probe.BpfFs;
 import io.runtimedetector.probe.KernelTestSupport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +39,7 @@ class PinnedRestartIT {
 
     @TempDir
     Path dir;
-    private Path bpffs;
+    private BpfFs bpffs;
     private Path pins;
     private String prefix;
     private final List<AppProcess> apps = new ArrayList<>();
@@ -47,21 +47,15 @@ class PinnedRestartIT {
     @BeforeEach
     void mountBpffs() throws Exception {
         KernelTestSupport.requireKernel();
-        bpffs = Files.createTempDirectory("rd-app-bpffs");
-        exec("mount", "-t", "bpf", "bpf", bpffs.toString());
-        pins = bpffs.resolve("rd");
+        bpffs = new BpfFs();
+        pins = bpffs.pins;
         prefix = "RDPIN" + ThreadLocalRandom.current().nextInt(1_000_000) + "_";
     }
 
     @AfterEach
     void unpinAndUnmount() throws Exception {
         apps.forEach(AppProcess::close);
-        try {
-            KernelProbe.unpin(pins);
-        } finally {
-            exec("umount", bpffs.toString());
-            Files.delete(bpffs);
-        }
+        bpffs.close();
     }
 
     /**
@@ -306,13 +300,5 @@ class PinnedRestartIT {
 
     /** Events of this test's processes: all of them, distinct by (pid, startBootTimeNs, type), and the repeats. */
     private record Counts(int total, int distinct, int duplicates) {
-    }
-
-    private static void exec(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IOException(String.join(" ", cmd) + " failed: " + said.trim());
-        }
     }
 }

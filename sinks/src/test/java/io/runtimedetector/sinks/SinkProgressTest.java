@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -61,7 +60,7 @@ class SinkProgressTest {
     @Test
     void aPlainSinkHasFinishedAnEventOnlyOnceItsAcceptReturned() throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
-        GatedSink stuck = new GatedSink(gate);
+        GatedSink stuck = new GatedSink("stuck", gate);
         InMemorySink fast = new InMemorySink("fast");
         var q = queue();
         SinkRunner runner = SinkRunner.start(q.second(), List.of(stuck, fast), SinkSettings.defaults(), mat);
@@ -89,7 +88,7 @@ class SinkProgressTest {
     @Test
     void aDroppedEventIsFinishedNoEarlierThanTheEventsQueuedBeforeIt() throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
-        GatedSink stuck = new GatedSink(gate);
+        GatedSink stuck = new GatedSink("stuck", gate);
         var q = queue();
         SinkRunner runner = SinkRunner.start(q.second(), List.of(stuck),
                 new SinkSettings(2, OverflowPolicy.DROP_NEWEST, 0), mat);
@@ -191,32 +190,5 @@ class SinkProgressTest {
             Thread.sleep(5);
         }
         assertEquals(atLeast, value.getAsLong());
-    }
-
-    /** Blocks in accept until the gate opens. */
-    private static final class GatedSink implements io.runtimedetector.sink.EventSink {
-        private final CountDownLatch gate;
-        final CountDownLatch entered = new CountDownLatch(1);
-        private final List<Integer> received = Collections.synchronizedList(new ArrayList<>());
-
-        GatedSink(CountDownLatch gate) {
-            this.gate = gate;
-        }
-
-        @Override
-        public String name() {
-            return "stuck";
-        }
-
-        @Override
-        public void accept(ProcessEvent event) throws InterruptedException {
-            entered.countDown();
-            gate.await();
-            received.add(event.pid());
-        }
-
-        List<Integer> received() {
-            return List.copyOf(received);
-        }
     }
 }

@@ -372,31 +372,4 @@ class SinkRunnerTest {
             return List.copyOf(received);
         }
     }
-
-    /** Blocks in accept until the gate opens, like a sink whose server hangs. */
-    private static final class GatedSink implements EventSink {
-        private final String name;
-        private final CountDownLatch gate;
-        private final List<Integer> received = Collections.synchronizedList(new ArrayList<>());
-
-        GatedSink(String name, CountDownLatch gate) {
-            this.name = name;
-            this.gate = gate;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public void accept(ProcessEvent event) throws InterruptedException {
-            gate.await();
-            received.add(event.pid());
-        }
-
-        List<Integer> received() {
-            return List.copyOf(received);
-        }
-    }
 }
