@@ -49,6 +49,24 @@ public final class PrivateContainerd implements AutoCloseable {
         return null;
     }
 
+    /**
+     * Starts one for a test class, or says why it cannot: without the tools or root, the
+     * tests are skipped, and fail under {@code CI=true}, where a skipped test hides a gap.
+     */
+    public static PrivateContainerd startOrSkip() throws IOException, InterruptedException {
+        String missing = missingTools();
+        if (missing == null && !"root".equals(System.getProperty("user.name"))) {
+            missing = "needs root (containerd, cgroups)";
+        }
+        if (missing != null) {
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                throw new AssertionError(missing);
+            }
+            org.junit.jupiter.api.Assumptions.abort(missing);
+        }
+        return start();
+    }
+
     public static PrivateContainerd start() throws IOException, InterruptedException {
         // Short: a unix socket's path must fit in 108 bytes.
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "rd-attr-ctd");

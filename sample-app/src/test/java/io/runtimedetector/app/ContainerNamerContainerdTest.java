@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -34,17 +33,7 @@ class ContainerNamerContainerdTest {
 
     @BeforeAll
     static void start() throws Exception {
-        String missing = PrivateContainerd.missingTools();
-        if (missing == null && !"root".equals(System.getProperty("user.name"))) {
-            missing = "needs root (containerd, cgroups)";
-        }
-        if (missing != null) {
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                throw new AssertionError(missing);
-            }
-            Assumptions.abort(missing);
-        }
-        containerd = PrivateContainerd.start();
+        containerd = PrivateContainerd.startOrSkip();
     }
 
     @AfterAll

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -42,14 +41,7 @@ class ContainerdPodIT {
     @BeforeAll
     static void start() throws Exception {
         KernelTestSupport.requireKernel();
-        String missing = PrivateContainerd.missingTools();
-        if (missing != null) {
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                throw new AssertionError(missing);
-            }
-            Assumptions.abort(missing);
-        }
-        containerd = PrivateContainerd.start();
+        containerd = PrivateContainerd.startOrSkip();
     }
 
     @AfterAll
