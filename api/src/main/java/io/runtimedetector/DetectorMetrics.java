@@ -21,18 +21,9 @@ import java.util.stream.Collectors;
  * @param sinkDropped       events dropped by sinks that could not keep up, over all sinks
  * @param lostExits         processes whose EXIT never came because the kernel lost it
  * @param liveProcesses     processes followed now
- * @param execProcReads     EXECs whose kernel record was incomplete, so that /proc was read for them
- *                          (their share of {@code rawEvents(EXEC)} is what the kernel could not tell)
- * @param procExeReads      /proc/PID/exe reads: the kernel could not resolve the executable path
- * @param procEnvValueReads /proc/PID/environ reads for values: keys beyond the kernel's limit, cut or unread values
- * @param procEnvPrefixReads /proc/PID/environ reads for the prefix: the kernel was unsure
- * @param procCmdlineReads  /proc/PID/cmdline reads: the kernel's argv was cut
- * @param procAliveChecks   /proc reads of liveness only (scanned processes, untrackable ones)
+ * @param procReads         /proc reads the kernel's records left to the engine
  * @param internalErrors    inputs the engine failed to handle (a bug; logged, the engine carries on)
- * @param readerQueueCapacity  events the probe's reader queue holds at most
- * @param readerQueueDepth     events waiting in it now
- * @param readerQueueHighWater the most events it ever held
- * @param readerQueueFullWaits times the reader found it full and stopped draining the ring buffer
+ * @param readerQueue       the queue between the ring-buffer reader and the engine
  * @param programVariant    which build of the eBPF programs the kernel runs ("bpf-loop",
  *                          "bounded-loop"; "" before start)
  * @param execRecordBytes   average size of an EXEC record out of the ring buffer
@@ -54,54 +45,18 @@ public record DetectorMetrics(
         long sinkDropped,
         long lostExits,
         int liveProcesses,
-        long execProcReads,
-        long procExeReads,
-        long procEnvValueReads,
-        long procEnvPrefixReads,
-        long procCmdlineReads,
-        long procAliveChecks,
+        ProcReadMetrics procReads,
         long internalErrors,
-        int readerQueueCapacity,
-        int readerQueueDepth,
-        int readerQueueHighWater,
-        long readerQueueFullWaits,
+        ReaderQueueMetrics readerQueue,
         String programVariant,
         double execRecordBytes,
         double exitRecordBytes,
         ContainerMetrics containers,
         RestartMetrics restarts) {
 
-    /** Metrics of a detector that took nothing over from a previous one. */
-    public DetectorMetrics(Map<EventType, Long> rawEvents, Map<EventType, Long> emitted,
-            Map<FilterReason, Long> filtered, long kernelLost, long trackOverflows, long decodeErrors,
-            long procReadErrors, long envUnreadable, long pendingDropped, long outputDropped, long sinkDropped,
-            long lostExits, int liveProcesses, long execProcReads, long procExeReads, long procEnvValueReads,
-            long procEnvPrefixReads, long procCmdlineReads, long procAliveChecks, long internalErrors,
-            int readerQueueCapacity, int readerQueueDepth, int readerQueueHighWater, long readerQueueFullWaits,
-            String programVariant, double execRecordBytes, double exitRecordBytes, ContainerMetrics containers) {
-        this(rawEvents, emitted, filtered, kernelLost, trackOverflows, decodeErrors, procReadErrors, envUnreadable,
-                pendingDropped, outputDropped, sinkDropped, lostExits, liveProcesses, execProcReads, procExeReads,
-                procEnvValueReads, procEnvPrefixReads, procCmdlineReads, procAliveChecks, internalErrors,
-                readerQueueCapacity, readerQueueDepth, readerQueueHighWater, readerQueueFullWaits, programVariant,
-                execRecordBytes, exitRecordBytes, containers, RestartMetrics.NONE);
-    }
-
-    /** Metrics without container attribution. */
-    public DetectorMetrics(Map<EventType, Long> rawEvents, Map<EventType, Long> emitted,
-            Map<FilterReason, Long> filtered, long kernelLost, long trackOverflows, long decodeErrors,
-            long procReadErrors, long envUnreadable, long pendingDropped, long outputDropped, long sinkDropped,
-            long lostExits, int liveProcesses, long execProcReads, long procExeReads, long procEnvValueReads,
-            long procEnvPrefixReads, long procCmdlineReads, long procAliveChecks, long internalErrors,
-            int readerQueueCapacity, int readerQueueDepth, int readerQueueHighWater, long readerQueueFullWaits,
-            String programVariant, double execRecordBytes, double exitRecordBytes) {
-        this(rawEvents, emitted, filtered, kernelLost, trackOverflows, decodeErrors, procReadErrors, envUnreadable,
-                pendingDropped, outputDropped, sinkDropped, lostExits, liveProcesses, execProcReads, procExeReads,
-                procEnvValueReads, procEnvPrefixReads, procCmdlineReads, procAliveChecks, internalErrors,
-                readerQueueCapacity, readerQueueDepth, readerQueueHighWater, readerQueueFullWaits, programVariant,
-                execRecordBytes, exitRecordBytes, ContainerMetrics.NONE);
-    }
-
     public DetectorMetrics {
+        procReads = procReads == null ? ProcReadMetrics.NONE : procReads;
+        readerQueue = readerQueue == null ? ReaderQueueMetrics.NONE : readerQueue;
         containers = containers == null ? ContainerMetrics.NONE : containers;
         restarts = restarts == null ? RestartMetrics.NONE : restarts;
         rawEvents = Map.copyOf(rawEvents);
@@ -137,13 +92,9 @@ public record DetectorMetrics(
                 + " sink_dropped=" + sinkDropped
                 + " lost_exits=" + lostExits
                 + " live=" + liveProcesses
-                + " exec_proc_reads=" + execProcReads
-                + " proc_reads{exe=" + procExeReads + " env_values=" + procEnvValueReads
-                + " env_prefix=" + procEnvPrefixReads + " cmdline=" + procCmdlineReads
-                + " alive=" + procAliveChecks + "}"
+                + " " + procReads.summary()
                 + " internal_errors=" + internalErrors
-                + " reader_queue{capacity=" + readerQueueCapacity + " depth=" + readerQueueDepth
-                + " high_water=" + readerQueueHighWater + " full_waits=" + readerQueueFullWaits + "}"
+                + " " + readerQueue.summary()
                 + " program=" + (programVariant.isEmpty() ? "-" : programVariant)
                 + String.format(java.util.Locale.ROOT, " record_bytes{exec=%.0f exit=%.0f}", execRecordBytes,
                         exitRecordBytes)

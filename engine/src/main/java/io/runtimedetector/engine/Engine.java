@@ -2,6 +2,7 @@ package io.runtimedetector.engine;
 
 import io.runtimedetector.ContainerMetrics;
 import io.runtimedetector.DetectorMetrics;
+import io.runtimedetector.ReaderQueueMetrics;
 import io.runtimedetector.container.ContainerAttribution;
 import io.runtimedetector.container.ContainerNamer;
 import io.runtimedetector.event.ProcessEvent;
@@ -197,9 +198,8 @@ final class Engine {
                 kernel.ringBufferLost(), kernel.trackFull() + counters.trackFailureCount(), kernel.decodeErrors(),
                 counters.procReadErrorCount(), counters.envUnreadableCount(), counters.pendingDroppedCount(),
                 counters.outputDroppedCount(), sinkDropped, counters.lostExitCount(), liveProcesses.get(),
-                counters.execProcReadCount(), counters.procExeReadCount(), counters.procEnvValueReadCount(),
-                counters.procEnvPrefixReadCount(), counters.procCmdlineReadCount(), counters.procAliveCheckCount(),
-                counters.internalErrorCount(), queue.capacity(), queue.depth(), queue.highWater(), queue.fullWaits(),
+                counters.procReadSnapshot(), counters.internalErrorCount(),
+                new ReaderQueueMetrics(queue.capacity(), queue.depth(), queue.highWater(), queue.fullWaits()),
                 programVariant, records.averageExecBytes(), records.averageExitBytes(), containerMetrics(),
                 counters.restartSnapshot().withLostWhileUnread(kernel.lostWhileUnread()));
     }

@@ -147,24 +147,9 @@ final class EngineCounters {
         return execProcReads.sum();
     }
 
-    long procExeReadCount() {
-        return procExeReads.sum();
-    }
-
-    long procEnvValueReadCount() {
-        return procEnvValueReads.sum();
-    }
-
-    long procEnvPrefixReadCount() {
-        return procEnvPrefixReads.sum();
-    }
-
-    long procCmdlineReadCount() {
-        return procCmdlineReads.sum();
-    }
-
-    long procAliveCheckCount() {
-        return procAliveChecks.sum();
+    io.runtimedetector.ProcReadMetrics procReadSnapshot() {
+        return new io.runtimedetector.ProcReadMetrics(execProcReads.sum(), procExeReads.sum(),
+                procEnvValueReads.sum(), procEnvPrefixReads.sum(), procCmdlineReads.sum(), procAliveChecks.sum());
     }
 
     long internalErrorCount() {

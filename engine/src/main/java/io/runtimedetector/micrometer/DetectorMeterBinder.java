@@ -74,23 +74,23 @@ public final class DetectorMeterBinder implements MeterBinder {
                 DetectorMetrics::outputDropped);
         counter(registry, "lost.exits", "Processes whose EXIT the kernel lost", DetectorMetrics::lostExits);
         counter(registry, "exec.proc.reads", "EXECs whose kernel record lacked something and needed a /proc read",
-                DetectorMetrics::execProcReads);
+                m -> m.procReads().incompleteExecs());
         String procReads = "/proc reads after the start-up scan, by what the kernel's record could not tell";
-        counter(registry, "proc.reads", procReads, DetectorMetrics::procExeReads, "what", "exe");
-        counter(registry, "proc.reads", procReads, DetectorMetrics::procEnvValueReads, "what", "env_values");
-        counter(registry, "proc.reads", procReads, DetectorMetrics::procEnvPrefixReads, "what", "env_prefix");
-        counter(registry, "proc.reads", procReads, DetectorMetrics::procCmdlineReads, "what", "cmdline");
-        counter(registry, "proc.reads", procReads, DetectorMetrics::procAliveChecks, "what", "alive");
+        counter(registry, "proc.reads", procReads, m -> m.procReads().exe(), "what", "exe");
+        counter(registry, "proc.reads", procReads, m -> m.procReads().envValues(), "what", "env_values");
+        counter(registry, "proc.reads", procReads, m -> m.procReads().envPrefix(), "what", "env_prefix");
+        counter(registry, "proc.reads", procReads, m -> m.procReads().cmdline(), "what", "cmdline");
+        counter(registry, "proc.reads", procReads, m -> m.procReads().alive(), "what", "alive");
         counter(registry, "internal.errors", "Inputs the engine failed to handle (logged; the engine carries on)",
                 DetectorMetrics::internalErrors);
         gauge(registry, "reader.queue.depth", "Events waiting in the ring-buffer reader's queue",
-                DetectorMetrics::readerQueueDepth);
+                m -> m.readerQueue().depth());
         gauge(registry, "reader.queue.capacity", "Events the ring-buffer reader's queue holds at most",
-                DetectorMetrics::readerQueueCapacity);
+                m -> m.readerQueue().capacity());
         gauge(registry, "reader.queue.high.water", "The most events the reader's queue ever held",
-                DetectorMetrics::readerQueueHighWater);
+                m -> m.readerQueue().highWater());
         counter(registry, "reader.queue.full.waits", "Times the reader found its queue full and stopped draining",
-                DetectorMetrics::readerQueueFullWaits);
+                m -> m.readerQueue().fullWaits());
         gauge(registry, "record.bytes", "Average size of a ring-buffer record", DetectorMetrics::execRecordBytes,
                 "type", "exec");
         gauge(registry, "record.bytes", "Average size of a ring-buffer record", DetectorMetrics::exitRecordBytes,

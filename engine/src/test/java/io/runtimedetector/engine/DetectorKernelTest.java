@@ -120,7 +120,7 @@ class DetectorKernelTest {
 
             // A kernel-complete record: no /proc read, and the metrics say which programs ran.
             DetectorMetrics m = r.detector.metrics();
-            assertEquals(0, m.execProcReads(), m.summary());
+            assertEquals(0, m.procReads().incompleteExecs(), m.summary());
             BpfVariant asked = BpfVariant.fromSystemProperty();
             if (asked == BpfVariant.AUTO) {
                 assertTrue(List.of(BpfVariant.BPF_LOOP.label(), BpfVariant.BOUNDED_LOOP.label())

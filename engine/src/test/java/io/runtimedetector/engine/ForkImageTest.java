@@ -50,7 +50,7 @@ class ForkImageTest extends SyntheticTestBase {
         assertEquals("/usr/bin/curl", execd.exePath());
         assertEquals(List.of("curl", "x"), execd.cmdLine());
         assertEquals(Map.of("TEAM", "edge"), execd.envs());
-        assertEquals(0, d.awaitMetrics("both ended", m -> m.liveProcesses() == 0).execProcReads());
+        assertEquals(0, d.awaitMetrics("both ended", m -> m.liveProcesses() == 0).procReads().incompleteExecs());
     }
 
     @Test

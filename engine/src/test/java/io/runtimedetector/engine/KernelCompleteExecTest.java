@@ -70,10 +70,10 @@ class KernelCompleteExecTest extends SyntheticTestBase {
         assertEquals("/proc/says/other", image.exePath());
         assertEquals(Map.of("TEAM", "core"), image.envs(), "the kernel's values still win");
         DetectorMetrics m = d.metrics();
-        assertEquals(1, m.execProcReads());
-        assertEquals(1, m.procExeReads());
-        assertEquals(0, m.procEnvValueReads());
-        assertEquals(0, m.procCmdlineReads());
+        assertEquals(1, m.procReads().incompleteExecs());
+        assertEquals(1, m.procReads().exe());
+        assertEquals(0, m.procReads().envValues());
+        assertEquals(0, m.procReads().cmdline());
     }
 
     @Test
@@ -86,8 +86,8 @@ class KernelCompleteExecTest extends SyntheticTestBase {
                 .withImage("/usr/bin/app", Map.of(), RawEvent.FLAG_ENVS_COMPLETE));
         assertEquals(List.of("other"), d.next(EventType.EXEC, 1503).process().cmdLine());
         DetectorMetrics m = d.metrics();
-        assertEquals(1, m.procCmdlineReads());
-        assertEquals(0, m.procExeReads());
+        assertEquals(1, m.procReads().cmdline());
+        assertEquals(0, m.procReads().exe());
     }
 
     @Test
@@ -104,7 +104,7 @@ class KernelCompleteExecTest extends SyntheticTestBase {
         // Not the whole environment read, and the key not found: only /proc can tell.
         d.send(unread.exec("/bin/app", "app").withImage("/usr/bin/app", Map.of(), 0));
         assertEquals(Map.of("TEAM", "from-proc"), d.next(EventType.EXEC, 1505).process().envs());
-        assertEquals(2, d.metrics().procEnvValueReads());
+        assertEquals(2, d.metrics().procReads().envValues());
     }
 
     @Test
@@ -117,7 +117,7 @@ class KernelCompleteExecTest extends SyntheticTestBase {
 
         d.send(p.execComplete("/bin/app", "/usr/bin/app", Map.of("K1", "kernel"), "app"));
         assertEquals(Map.of("K1", "kernel", "TEAM", "from-proc"), d.next(EventType.EXEC, 1506).process().envs());
-        assertEquals(1, d.metrics().procEnvValueReads());
+        assertEquals(1, d.metrics().procReads().envValues());
     }
 
     @Test
@@ -133,8 +133,8 @@ class KernelCompleteExecTest extends SyntheticTestBase {
         d.next(EventType.EXEC, 1507);
         d.send(without.execComplete("/bin/app", "/usr/bin/app", Map.of(), "app"));
         DetectorMetrics m = d.awaitMetrics("the kernel's verdict", x -> x.filtered(FilterReason.ENV_PREFIX) == 1);
-        assertEquals(1, m.procEnvPrefixReads());
-        assertEquals(1, m.execProcReads());
+        assertEquals(1, m.procReads().envPrefix());
+        assertEquals(1, m.procReads().incompleteExecs());
         d.awaitUntracked(1508);
         d.expectNothing(QUIET);
     }
@@ -156,8 +156,7 @@ class KernelCompleteExecTest extends SyntheticTestBase {
     }
 
     private static void assertNoProcRead(DetectorMetrics m) {
-        assertEquals(0, m.execProcReads(), m.summary());
-        assertEquals(0, m.procExeReads() + m.procEnvValueReads() + m.procEnvPrefixReads() + m.procCmdlineReads()
-                + m.procAliveChecks(), m.summary());
+        assertEquals(0, m.procReads().incompleteExecs(), m.summary());
+        assertEquals(0, m.procReads().files(), m.summary());
     }
 }

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.runtimedetector.ContainerMetrics;
 import io.runtimedetector.DetectorMetrics;
-import io.runtimedetector.RestartMetrics;
 import io.runtimedetector.FilterReason;
+import io.runtimedetector.ProcReadMetrics;
+import io.runtimedetector.ReaderQueueMetrics;
+import io.runtimedetector.RestartMetrics;
 import io.runtimedetector.event.EventType;
 import io.runtimedetector.sink.SinkCounters;
 import io.runtimedetector.sink.SinkStats;
@@ -21,7 +23,8 @@ class DetectorMeterBinderTest {
     private static DetectorMetrics metrics(long execs) {
         return new DetectorMetrics(Map.of(EventType.EXEC, execs + 5), Map.of(EventType.EXEC, execs, EventType.EXIT, 2L),
                 Map.of(FilterReason.ENV_PREFIX, 7L), 3, 4, 5, 6, 8, 9, 10, 11, 12, 13,
-                14, 15, 16, 17, 18, 19, 20, 65536, 21, 22, 23, "bounded-loop", 120.5, 84);
+                new ProcReadMetrics(14, 15, 16, 17, 18, 19), 20, new ReaderQueueMetrics(65536, 21, 22, 23),
+                "bounded-loop", 120.5, 84, ContainerMetrics.NONE, RestartMetrics.NONE);
     }
 
     @Test
@@ -62,7 +65,7 @@ class DetectorMeterBinderTest {
     void whatWasTakenOverFromThePreviousDetectorIsCounted() {
         DetectorMetrics base = metrics(1);
         DetectorMetrics m = new DetectorMetrics(base.rawEvents(), base.emitted(), base.filtered(), 0, 0, 0, 0, 0, 0, 0,
-                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "", 0, 0, ContainerMetrics.NONE,
+                0, 0, 0, ProcReadMetrics.NONE, 0, ReaderQueueMetrics.NONE, "", 0, 0, ContainerMetrics.NONE,
                 new RestartMetrics(31, 32, 33, 34, 35));
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         new DetectorMeterBinder(() -> m, () -> new SinkStats(List.of())).bindTo(registry);

@@ -49,7 +49,8 @@ class MetricsServerTest {
     @Test
     void metricsAreThePrometheusTextOfTheDetectorAndTheJvm() throws Exception {
         DetectorMetrics metrics = new DetectorMetrics(Map.of(), Map.of(io.runtimedetector.event.EventType.EXEC, 42L),
-                Map.of(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 65536, 0, 0, 0, "bpf-loop", 0, 0);
+                Map.of(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, io.runtimedetector.ProcReadMetrics.NONE, 0,
+                new io.runtimedetector.ReaderQueueMetrics(65536, 0, 0, 0), "bpf-loop", 0, 0, null, null);
         SinkStats sinks = new SinkStats(List.of(new SinkCounters("stdout", 42, 0, 0, 0, false)));
         try (MetricsServer server = MetricsServer.start(new MetricsOptions("127.0.0.1", 0),
                 List.of(new DetectorMeterBinder(() -> metrics, () -> sinks)), new HealthState())) {

@@ -205,9 +205,9 @@ public final class BenchDetector {
         say("result " + sink.summary() + (m == null ? "" : " kernel_lost=" + m.kernelLost()
                 + " output_dropped=" + m.outputDropped() + " sink_dropped=" + m.sinkDropped()
                 + " pending_dropped=" + m.pendingDropped() + " lost_exits=" + m.lostExits()
-                + " live=" + m.liveProcesses() + " exec_proc_reads=" + m.execProcReads()
+                + " live=" + m.liveProcesses() + " exec_proc_reads=" + m.procReads().incompleteExecs()
                 + " exec_proc_share=" + String.format(java.util.Locale.ROOT, "%.4f", procShare(m))
-                + " queue_high_water=" + m.readerQueueHighWater() + " queue_full_waits=" + m.readerQueueFullWaits()
+                + " queue_high_water=" + m.readerQueue().highWater() + " queue_full_waits=" + m.readerQueue().fullWaits()
                 + String.format(java.util.Locale.ROOT, " exec_record_bytes=%.0f exit_record_bytes=%.0f",
                         m.execRecordBytes(), m.exitRecordBytes()) + pinFields()));
         if (m != null) {
@@ -220,7 +220,7 @@ public final class BenchDetector {
     /** Share of the EXECs the kernel reported that needed a /proc read: what its records could not tell. */
     static double procShare(DetectorMetrics m) {
         long execs = m.rawEvents(io.runtimedetector.event.EventType.EXEC);
-        return execs == 0 ? 0 : (double) m.execProcReads() / execs;
+        return execs == 0 ? 0 : (double) m.procReads().incompleteExecs() / execs;
     }
 
     private void stop() {
