@@ -855,6 +855,9 @@ restart_section() {
 
 	For kill -9, "spawned in the gap" counts the whole storm, its first ${RESTART_KILL_LEAD:-–} s before the kill
 	included; the killed JVM had delivered $(kv "$RK_RESULT" earlier_exec) EXEC and $(kv "$RK_RESULT" earlier_exit) EXIT of them.
+	An EXIT whose EXEC the killed JVM had delivered comes from the new one without an image
+	(\`imageKnown\` false: neither argv nor environment), and counts for the storm when its EXEC,
+	by (pid, start), did: $(kv "$RK_RESULT" image_unknown_exit) here.
 	A restarted probe reads from the kernel's consumer position, which the engine moves only by
 	releasing batches (\`EventProbe.release\`): what a stopped or killed detector read but did not
 	release is read again, and the duplicates count it.$(restart_dup_note) \`start()\` itself took

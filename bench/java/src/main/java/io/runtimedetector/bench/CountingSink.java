@@ -49,7 +49,9 @@ import java.util.regex.Pattern;
  * journal file, every storm event's key is also written to a memory-mapped file as it
  * arrives: the kernel keeps what a shared mapping holds when the JVM is killed with
  * SIGKILL, so the next JVM, given the same file, knows what the killed one delivered
- * and counts its repeats as duplicates.
+ * and counts its repeats as duplicates. An EXIT whose image nobody kept (its EXEC went out
+ * from the killed JVM, so it carries neither argv nor environment) is the storm's when its
+ * EXEC, by (pid, start), was.
  */
 final class CountingSink implements EventSink {
 
@@ -73,6 +75,8 @@ final class CountingSink implements EventSink {
     private final AtomicLong distinctExec = new AtomicLong();
     private final AtomicLong distinctExit = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
+    /** Storm EXITs that came without an image, matched to their EXEC by (pid, start). */
+    private final AtomicLong imageUnknownExit = new AtomicLong();
     private long earlierExec;
     private long earlierExit;
     /** Distinct mode with a journal: 16 bytes per storm event delivered; null when off. Guarded by this. */
@@ -129,6 +133,7 @@ final class CountingSink implements EventSink {
         garbledExec.set(0);
         garbledExit.set(0);
         foreign.set(0);
+        imageUnknownExit.set(0);
         lastStormEventNanos.set(0);
         latencyCount = 0;
         untaggedSamples.clear();
@@ -197,6 +202,12 @@ final class CountingSink implements EventSink {
             return;
         }
         (exec ? allExec : allExit).incrementAndGet();
+        if (!exec && stormExitWithoutImage(event)) {
+            imageUnknownExit.incrementAndGet();
+            lastStormEventNanos.set(now);
+            distinct(event, false);
+            return;
+        }
         if (!tagged(event)) {
             if (otherStorm(event)) {
                 foreign.incrementAndGet();
@@ -228,6 +239,12 @@ final class CountingSink implements EventSink {
         }
         String value = event.process().envs().get(tagVariable);
         return value != null && value.startsWith(prefix);
+    }
+
+    /** Distinct mode: an EXIT without an image whose EXEC was this storm's (delivered here or by the killed JVM). */
+    private synchronized boolean stormExitWithoutImage(ProcessEvent event) {
+        return seen != null && !event.process().imageKnown()
+                && seen.contains(new Key(event.pid(), event.startBootTimeNs(), true));
     }
 
     /** Tagged, but not with this storm's tag: {@code <other tag>:<index>}. */
@@ -299,7 +316,8 @@ final class CountingSink implements EventSink {
                 + " lat_p99_us=" + micros(percentile(sorted, 99))
                 + " lat_max_us=" + micros(sorted.length == 0 ? 0 : sorted[sorted.length - 1])
                 + (seen == null ? "" : " distinct_exec=" + distinctExec.get() + " distinct_exit=" + distinctExit.get()
-                        + " duplicates=" + duplicates.get() + " earlier_exec=" + earlierExec
+                        + " duplicates=" + duplicates.get() + " image_unknown_exit=" + imageUnknownExit.get()
+                        + " earlier_exec=" + earlierExec
                         + " earlier_exit=" + earlierExit);
     }
 
