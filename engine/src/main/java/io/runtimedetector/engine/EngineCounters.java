@@ -143,10 +143,6 @@ final class EngineCounters {
                 exitsImageUnknown.sum());
     }
 
-    long execProcReadCount() {
-        return execProcReads.sum();
-    }
-
     io.runtimedetector.ProcReadMetrics procReadSnapshot() {
         return new io.runtimedetector.ProcReadMetrics(execProcReads.sum(), procExeReads.sum(),
                 procEnvValueReads.sum(), procEnvPrefixReads.sum(), procCmdlineReads.sum(), procAliveChecks.sum());

@@ -109,7 +109,7 @@ class ProcessLifecycleTest {
         assertEquals(3, exit.exit().exitCode());
         assertTrue(host.finished);
         assertTrue(host.reads.isEmpty(), "a complete record needs no /proc read");
-        assertEquals(0, counters.execProcReadCount());
+        assertEquals(0, counters.procReadSnapshot().incompleteExecs());
     }
 
     @Test
@@ -152,7 +152,7 @@ class ProcessLifecycleTest {
         assertEquals(List.of(EventType.EXEC, EventType.EXIT), types());
         assertEquals("/usr/lib/app", host.emitted.get(0).process().exePath());
         assertEquals(Map.of("TEAM", "ops"), host.emitted.get(0).process().envs());
-        assertEquals(1, counters.execProcReadCount());
+        assertEquals(1, counters.procReadSnapshot().incompleteExecs());
     }
 
     @Test
